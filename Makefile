@@ -1,0 +1,45 @@
+# CDM: `make run` serves the demo on http://127.0.0.1:8000/, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed-stamp
+DEMO_CUSTOMERS ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: setup run test migrate demo lock clean check-deploy
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+migrate: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS)
+
+run: demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+
+# pytest exit code 5 ("no tests collected") is a failure here, like any other non-zero code.
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check-deploy: setup
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	CDM_BLIND_INDEX_KEY=check ALLOWED_HOSTS=cdm.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip && .venv-lock/bin/pip install --quiet -e ".[dev]"
+	(echo "# Versions CI tested. Regenerate with: make lock"; .venv-lock/bin/pip freeze --exclude-editable) > constraints.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) var staticfiles

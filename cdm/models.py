@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from cdm.querysets import RestrictedQuerySet
+
+
+class TeamQuerySet(RestrictedQuerySet):
+    pass
+
+
+class Team(models.Model):
+    """A portfolio of customers. Its group's members work on the team's customers.
+
+    Rights are held on the team (direct-FK guardian rows below), so a million customers
+    need no million permission rows.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="team",
+        help_text=_("Members of this group work on the team's customers."),
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("view_team_customers", "Can view the team's customers"),
+            ("change_team_customers", "Can change the team's customers"),
+            ("add_team_customers", "Can add customers to the team"),
+            ("delete_team_customers", "Can delete the team's customers"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="user_perms")
+
+
+class TeamGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="group_perms")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEventQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: they cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
+
+    _raw_delete = delete
+
+
+class AuditEvent(models.Model):
+    """Append-only log: the model, its queryset and database triggers refuse UPDATE and DELETE."""
+
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # No database FK: deleting or deactivating a user must never rewrite the log.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        null=True, blank=True, related_name="+",
+    )
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True, help_text=_("Field names, never values."))
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-occurred_at"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")

@@ -1,0 +1,1 @@
+"""Purposes, privacy notices, consent records and data-subject requests (issue: consent)."""

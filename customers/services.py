@@ -1,0 +1,401 @@
+"""Every write on customers and their transactional data: one function per use case.
+
+Each service validates and normalises, saves in one transaction, records history with the
+acting user and a reason, and audits sensitive fields. `by=None` means the system itself
+(seeding, scheduled tasks); every user-facing caller passes the user.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from cdm import access
+from cdm.errors import ConflictError
+from cdm.models import Team
+from cdm.services import audit_record
+from customers.activity_schemas import validate_activity_properties
+from customers.models import (
+    Activity,
+    AttributeDefinition,
+    Customer,
+    CustomerAttribute,
+    ExternalIdentity,
+    Feedback,
+    Note,
+    Order,
+    OrderLine,
+    ProductHolding,
+    ServiceRequest,
+    history_tracked_bulk_writes,
+)
+from customers.normalize import normalize_customer_data, normalize_text
+
+# Fields a user sets when creating a customer besides those their role edits.
+CREATE_FIELDS = frozenset({"source", "source_detail", "lifecycle_stage", "owner"})
+SENSITIVE_FIELDS = frozenset(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
+
+
+# --- customer numbers -------------------------------------------------------------------
+
+def luhn_check_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def customer_number_is_valid(number: str) -> bool:
+    return len(number) == 9 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def customer_number_new() -> str:
+    """Nine digits, the last a Luhn check digit that catches a mistyped digit on the phone.
+
+    Random, not sequential: the number reveals neither volume nor order of sign-up.
+    """
+    body = str(secrets.randbelow(90_000_000) + 10_000_000)
+    return body + luhn_check_digit(body)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def _customer_for(by, customer: Customer, action: str, *, lock: bool = False) -> Customer:
+    """Re-read the customer within `by`'s rights; outside them it does not exist (404)."""
+    qs = Customer.objects.all() if by is None else Customer.objects.restrict(by, action)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.get(pk=customer.pk)
+
+
+def _require_perm(by, perm: str) -> None:
+    if by is not None and not by.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _full_clean(obj, **kwargs) -> None:
+    obj.full_clean(**kwargs)
+
+
+def _save_with_history(obj, *, by, reason: str) -> None:
+    obj._history_user = by
+    obj._change_reason = reason
+    try:
+        obj.save()
+    finally:
+        # simple-history reads these on every later save of this instance: don't let them leak.
+        del obj._history_user, obj._change_reason
+
+
+def _check_editable(by, fields, *, creating: bool) -> None:
+    if by is None:
+        return
+    allowed = set(access.customer_fields(by, "edit"))
+    if creating:
+        allowed |= CREATE_FIELDS
+    forbidden = sorted(set(fields) - allowed)
+    if forbidden:
+        raise ValidationError(
+            {f: _("Your role may not change this field.") for f in forbidden}, code="forbidden"
+        )
+
+
+def _stored_values(customer: Customer) -> dict:
+    return {f.name: getattr(customer, f.attname) for f in Customer._meta.concrete_fields}
+
+
+def customer_conflict(customer: Customer) -> ConflictError:
+    last = customer.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    user = getattr(last, "history_user", None)
+    who = (user.get_full_name() or user.username) if user else None
+    return ConflictError(customer, changed_by=who, changed_at=getattr(last, "history_date", None),
+                         version=customer.version)
+
+
+# --- customers ----------------------------------------------------------------------------
+
+@transaction.atomic
+def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
+    _require_perm(by, "customers.add_customer")
+    if by is not None and not by.is_superuser and not by.has_perm("customers.change_all_customers") \
+            and not by.has_perm("cdm.add_team_customers", team):
+        raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
+    _check_editable(by, fields, creating=True)
+    data = normalize_customer_data(fields)
+    customer = Customer(team=team, **data)
+    for _attempt in range(5):
+        customer.customer_number = customer_number_new()
+        if not Customer.objects.filter(customer_number=customer.customer_number).exists():
+            break
+    _full_clean(customer)
+    _save_with_history(customer, by=by, reason=reason or _("Created"))
+    if SENSITIVE_FIELDS & set(k for k, v in fields.items() if v not in (None, "")):
+        audit_record(by=by, action="customer.create", obj=customer, fields=SENSITIVE_FIELDS & set(fields), reason=reason)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, by, version: int, reason: str = "", **changes) -> Customer:
+    """Change master data. A stale `version` raises ConflictError; nothing is overwritten."""
+    current = _customer_for(by, customer, "change", lock=True)
+    # Clients send back the version they loaded; bumping it on every save makes a concurrent
+    # edit fail with ConflictError instead of silently winning.
+    if current.version != int(version):
+        raise customer_conflict(current)
+    _check_editable(by, changes, creating=False)
+    data = normalize_customer_data(changes, current=_stored_values(current))
+    changed = {f: v for f, v in data.items() if getattr(current, f) != v}
+    if not changed:
+        return current
+    for field, value in changed.items():
+        setattr(current, field, value)
+    current.version += 1
+    _full_clean(current)
+    _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {
+        "fields": ", ".join(sorted(f for f in changed if f not in ("address_status", "address_issues", "national_id_index")))})
+    sensitive = SENSITIVE_FIELDS & set(changed)
+    if sensitive:
+        audit_record(by=by, action="customer.update", obj=current, fields=sensitive, reason=reason)
+    return current
+
+
+@transaction.atomic
+def customer_bulk_update(*, customers: list[Customer], fields: list[str], by, reason: str,
+                         batch_size: int = 1000) -> int:
+    """Bulk write that still records one history row per customer (and bumps versions)."""
+    for customer in customers:
+        customer.version += 1
+        customer._history_user, customer._change_reason = by, reason
+    fields = sorted(set(fields) | {"version"})
+    with history_tracked_bulk_writes():
+        count = bulk_update_with_history(customers, Customer, fields, batch_size=batch_size,
+                                         default_user=by, default_change_reason=reason)
+    for customer in customers:
+        del customer._history_user, customer._change_reason
+    return count
+
+
+def customer_touch_activity(*, customer_id: int, at) -> None:
+    Customer.objects.filter(pk=customer_id).touch_activity(at)
+
+
+@transaction.atomic
+def external_identity_link(*, customer: Customer, system: str, external_id: str, by=None) -> ExternalIdentity:
+    _require_perm(by, "customers.add_externalidentity")
+    customer = _customer_for(by, customer, "change")
+    link = ExternalIdentity(customer=customer, system=normalize_text(system).lower(),
+                            external_id=normalize_text(external_id))
+    _full_clean(link)
+    link.save()
+    return link
+
+
+@transaction.atomic
+def customer_attribute_set(*, customer: Customer, definition: AttributeDefinition, value, by=None) -> CustomerAttribute:
+    customer = _customer_for(by, customer, "change")
+    if by is not None and definition.field_group not in access.editable_groups(by):
+        raise ValidationError({"value": _("Your role may not change %(label)s.") % {"label": definition.label}},
+                              code="forbidden")
+    attribute, _created = CustomerAttribute.objects.get_or_create(customer=customer, definition=definition)
+    typed = attribute_value_clean(definition, value)
+    for column in ("value_text", "value_number", "value_boolean", "value_date", "value_list"):
+        setattr(attribute, column, typed.get(column, CustomerAttribute._meta.get_field(column).get_default()))
+    attribute.save()
+    return attribute
+
+
+def attribute_value_clean(definition: AttributeDefinition, value) -> dict:
+    """The typed column(s) for a value of `definition`, or a ValidationError naming `value`."""
+    kind = definition.data_type
+    T = AttributeDefinition.DataType
+    try:
+        if kind == T.TEXT:
+            return {"value_text": normalize_text(value)}
+        if kind == T.NUMBER:
+            return {"value_number": Decimal(str(value))}
+        if kind == T.BOOLEAN:
+            if isinstance(value, str):
+                value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[value.lower()]
+            return {"value_boolean": bool(value)}
+        if kind == T.DATE:
+            return {"value_date": value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)}
+        if kind == T.CHOICE:
+            value = normalize_text(value)
+            if value not in definition.allowed_values:
+                raise ValueError
+            return {"value_text": value}
+        if kind == T.MULTI:
+            values = [normalize_text(v) for v in value]
+            if not set(values) <= set(definition.allowed_values):
+                raise ValueError
+            return {"value_list": values}
+    except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+        allowed = ", ".join(map(str, definition.allowed_values))
+        hint = _(" Allowed: %(allowed)s.") % {"allowed": allowed} if allowed else ""
+        raise ValidationError(
+            {"value": _("“%(value)s” is not a valid %(type)s for %(label)s.%(hint)s") % {
+                "value": value, "type": definition.get_data_type_display().lower(), "label": definition.label,
+                "hint": hint}},
+            code="invalid",
+        ) from exc
+    raise ValidationError({"value": _("Unknown attribute type.")})
+
+
+# --- transactional data ----------------------------------------------------------------------
+
+def _transactional(by, perm: str, customer: Customer) -> Customer:
+    _require_perm(by, perm)
+    return _customer_for(by, customer, "view")
+
+
+@transaction.atomic
+def order_create(*, customer: Customer, by=None, order_number: str, placed_at, lines: list[dict],
+                 status: str = Order.Status.PLACED, channel: str = Order.Channel.WEB, currency: str = "USD") -> Order:
+    customer = _transactional(by, "customers.add_order", customer)
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one line.")}, code="required")
+    order = Order(customer=customer, order_number=normalize_text(order_number), placed_at=placed_at,
+                  status=status, channel=channel, currency=currency.upper())
+    built = []
+    for line in lines:
+        quantity = int(line.get("quantity", 1))
+        unit_price = Decimal(str(line["unit_price"]))
+        built.append(OrderLine(order=order, product=line.get("product"), sku=line["sku"],
+                               description=line.get("description") or line["sku"], quantity=quantity,
+                               unit_price=unit_price, line_total=unit_price * quantity))
+    order.total_amount = sum((line.line_total for line in built), Decimal("0"))
+    _full_clean(order)
+    order.save()
+    for line in built:
+        _full_clean(line, exclude=["order"])
+    OrderLine.objects.bulk_create(built)
+    customer_touch_activity(customer_id=customer.pk, at=placed_at)
+    return order
+
+
+@transaction.atomic
+def product_holding_create(*, customer: Customer, product, started_on, by=None, quantity: int = 1,
+                           status: str = ProductHolding.Status.ACTIVE, reason: str = "") -> ProductHolding:
+    customer = _transactional(by, "customers.add_productholding", customer)
+    holding = ProductHolding(customer=customer, product=product, started_on=started_on, quantity=quantity, status=status)
+    _full_clean(holding)
+    _save_with_history(holding, by=by, reason=reason or _("Product added"))
+    return holding
+
+
+@transaction.atomic
+def product_holding_change_status(*, holding: ProductHolding, status: str, by=None, reason: str = "",
+                                  ended_on=None) -> ProductHolding:
+    _require_perm(by, "customers.change_productholding")
+    holding = _restricted(ProductHolding, by, "change").select_for_update().get(pk=holding.pk)
+    holding.status = status
+    if status == ProductHolding.Status.CANCELLED:
+        holding.ended_on = ended_on or timezone.localdate()
+    _full_clean(holding)
+    _save_with_history(holding, by=by, reason=reason or _("Status set to %(s)s") % {"s": holding.get_status_display()})
+    return holding
+
+
+def _restricted(model, by, action):
+    return model.objects.all() if by is None else model.objects.restrict(by, action)
+
+
+def service_request_reference_new() -> str:
+    return f"SR-{secrets.randbelow(90_000_000) + 10_000_000}"
+
+
+@transaction.atomic
+def service_request_create(*, customer: Customer, by=None, subject: str, kind: str = ServiceRequest.Kind.REQUEST,
+                           channel: str = ServiceRequest.Channel.PHONE, description: str = "",
+                           priority: str = ServiceRequest.Priority.NORMAL, assignee=None, opened_at=None,
+                           reason: str = "") -> ServiceRequest:
+    customer = _transactional(by, "customers.add_servicerequest", customer)
+    opened_at = opened_at or timezone.now()
+    request = ServiceRequest(
+        customer=customer, kind=kind, channel=channel, subject=normalize_text(subject), description=description.strip(),
+        priority=priority, assignee=assignee, created_by=by, opened_at=opened_at,
+        reference=service_request_reference_new(),
+    )
+    _full_clean(request)
+    _save_with_history(request, by=by, reason=reason or _("Logged"))
+    customer_touch_activity(customer_id=customer.pk, at=opened_at)
+    return request
+
+
+@transaction.atomic
+def service_request_update(*, request: ServiceRequest, by=None, reason: str = "", **changes) -> ServiceRequest:
+    _require_perm(by, "customers.change_servicerequest")
+    request = _restricted(ServiceRequest, by, "change").select_for_update().get(pk=request.pk)
+    editable = {"kind", "channel", "subject", "description", "priority", "assignee", "status", "resolution"}
+    unknown = sorted(set(changes) - editable)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed.") for f in unknown})
+    for field, value in changes.items():
+        setattr(request, field, normalize_text(value) if field == "subject" else value)
+    closing = request.status in (ServiceRequest.Status.RESOLVED, ServiceRequest.Status.CLOSED)
+    if closing and not request.resolution.strip():
+        raise ValidationError({"resolution": _("Say how the request was resolved before closing it.")}, code="required")
+    request.closed_at = (request.closed_at or timezone.now()) if closing else None
+    _full_clean(request)
+    _save_with_history(request, by=by, reason=reason or _("Updated"))
+    return request
+
+
+@transaction.atomic
+def note_create(*, customer: Customer, by, body: str, pinned: bool = False, created_at=None) -> Note:
+    customer = _transactional(by, "customers.add_note", customer)
+    note = Note(customer=customer, author=by, body=body.strip(), pinned=pinned, created_at=created_at or timezone.now())
+    _full_clean(note)
+    note.save()
+    return note
+
+
+@transaction.atomic
+def activity_record(*, customer: Customer, kind: str, occurred_at=None, properties: dict | None = None,
+                    source: str = "", by=None) -> Activity:
+    customer = _transactional(by, "customers.add_activity", customer)
+    occurred_at = occurred_at or timezone.now()
+    activity = Activity(customer=customer, kind=kind, occurred_at=occurred_at, source=source,
+                        properties=validate_activity_properties(kind, properties or {}))
+    _full_clean(activity)
+    activity.save()
+    customer_touch_activity(customer_id=customer.pk, at=occurred_at)
+    return activity
+
+
+@transaction.atomic
+def feedback_record(*, customer: Customer, kind: str, score: int | None = None, comment: str = "",
+                    service_request: ServiceRequest | None = None, channel: str = "", received_at=None,
+                    by=None) -> Feedback:
+    customer = _transactional(by, "customers.add_feedback", customer)
+    limits = {Feedback.Kind.CSAT: (1, 5), Feedback.Kind.NPS: (0, 10)}
+    if kind in limits and (score is None or not limits[kind][0] <= int(score) <= limits[kind][1]):
+        low, high = limits[kind]
+        raise ValidationError({"score": _("Give a score from %(low)s to %(high)s.") % {"low": low, "high": high}})
+    feedback = Feedback(customer=customer, kind=kind, score=score, comment=comment.strip(), channel=channel,
+                        service_request=service_request, received_at=received_at or timezone.now())
+    _full_clean(feedback)
+    feedback.save()
+    return feedback
+
+
+def catalog_save(*, instance, by=None):
+    """Create or change catalog rows (products, attribute definitions) from the admin."""
+    _require_perm(by, f"{instance._meta.app_label}.{'add' if instance._state.adding else 'change'}_{instance._meta.model_name}")
+    with transaction.atomic():
+        _full_clean(instance)
+        try:
+            instance.save()
+        except IntegrityError as exc:  # a race past full_clean's uniqueness check
+            raise ValidationError(str(exc)) from exc
+    return instance

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("<str:customer_number>/", views.customer_detail, name="detail"),
+    path("<str:customer_number>/edit/", views.customer_edit, name="edit"),
+]

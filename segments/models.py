@@ -1,0 +1,1 @@
+"""Segment definitions, rule language and membership (issue: segmentation)."""

@@ -1,0 +1,156 @@
+"""Every role and team × every entry point: 200, or 404 as for a non-existent id; never 403 with data."""
+
+import pytest
+from django.urls import reverse
+from guardian.shortcuts import assign_perm
+
+from cdm import access
+from customers.models import Customer
+from tests.factories import CustomerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(north, south):
+    return {
+        "north": CustomerFactory(team=north, given_name="Nora", family_name="Northwood"),
+        "south": CustomerFactory(team=south, given_name="Sam", family_name="Southgate"),
+    }
+
+
+def _urls(customer):
+    return {
+        "detail": customer.get_absolute_url(),
+        "edit": reverse("customers:edit", args=[customer.customer_number]),
+        "admin_change": reverse("admin:customers_customer_change", args=[customer.pk]),
+        "admin_history": reverse("admin:customers_customer_history", args=[customer.pk]),
+    }
+
+
+# (user, customer) -> status per page; "login" = redirected to a login page (not staff / anonymous).
+MATRIX = {
+    "agent": {"north": {"detail": 200, "edit": 200, "admin_change": "login", "admin_history": "login"},
+              "south": {"detail": 404, "edit": 404, "admin_change": "login", "admin_history": "login"}},
+    "agent-south": {"north": {"detail": 404, "edit": 404, "admin_change": "login", "admin_history": "login"},
+                    "south": {"detail": 200, "edit": 200, "admin_change": "login", "admin_history": "login"}},
+    "marketer": {"north": {"detail": 200, "edit": 403, "admin_change": "login", "admin_history": "login"},
+                 "south": {"detail": 200, "edit": 403, "admin_change": "login", "admin_history": "login"}},
+    "steward": {"north": {"detail": 200, "edit": 200, "admin_change": 200, "admin_history": 200},
+                "south": {"detail": 200, "edit": 200, "admin_change": 200, "admin_history": 200}},
+    "admin": {"north": {"detail": 200, "edit": 200, "admin_change": 200, "admin_history": 200},
+              "south": {"detail": 200, "edit": 200, "admin_change": 200, "admin_history": 200}},
+    "nobody": {"north": {"detail": 404, "edit": 404, "admin_change": "login", "admin_history": "login"},
+               "south": {"detail": 404, "edit": 404, "admin_change": "login", "admin_history": "login"}},
+}
+CASES = [(u, c, page, expected) for u, cs in MATRIX.items() for c, pages in cs.items() for page, expected in pages.items()]
+
+
+@pytest.mark.parametrize(("username", "which", "page", "expected"), CASES)
+def test_customer_pages_follow_role_and_team(client, users, pair, username, which, page, expected):
+    customer = pair[which]
+    client.force_login(users[username])
+    response = client.get(_urls(customer)[page])
+    if expected == "login":
+        assert response.status_code == 302 and "login" in response["Location"]
+        return
+    assert response.status_code == expected
+    body = response.content.decode()
+    if expected != 200:
+        assert customer.family_name not in body and customer.customer_number not in body
+    else:
+        assert customer.family_name in body
+
+
+def test_a_missing_id_looks_exactly_like_another_teams_customer(client, users, pair):
+    client.force_login(users["agent"])
+    other = client.get(pair["south"].get_absolute_url())
+    missing = client.get(reverse("customers:detail", args=["000000000"]))
+    assert other.status_code == missing.status_code == 404
+    assert other.content == missing.content
+
+
+@pytest.mark.parametrize(("username", "sees"), [
+    ("agent", {"north"}), ("agent-south", {"south"}), ("marketer", {"north", "south"}),
+    ("steward", {"north", "south"}), ("admin", {"north", "south"}), ("nobody", set()),
+])
+def test_customer_list_and_search_show_only_the_users_customers(client, users, pair, username, sees):
+    client.force_login(users[username])
+    body = client.get(reverse("customers:list")).content.decode()
+    searched = client.get(reverse("customers:list"), {"q": "o"}).content.decode()
+    for which, customer in pair.items():
+        assert (customer.family_name in body) == (which in sees)
+        assert (customer.family_name in searched) == (which in sees)
+
+
+def test_anonymous_users_are_sent_to_log_in(client, pair):
+    for url in [reverse("customers:list"), *_urls(pair["north"]).values()]:
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.fixture
+def staff_agent(north):
+    """A team-scoped user who may use the admin: the admin must apply the team scope too."""
+    return UserFactory(username="lead", roles=[access.CUSTOMER_SERVICE], teams=[north], is_staff=True)
+
+
+def test_admin_changelist_lists_only_the_users_team(client, staff_agent, pair):
+    client.force_login(staff_agent)
+    response = client.get(reverse("admin:customers_customer_changelist"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert pair["north"].customer_number in body and pair["south"].customer_number not in body
+
+
+@pytest.mark.parametrize("page", ["admin_change", "admin_history"])
+def test_admin_pages_of_another_teams_customer_are_404(client, staff_agent, pair, page):
+    client.force_login(staff_agent)
+    response = client.get(_urls(pair["south"])[page])
+    assert response.status_code == 404
+    assert pair["south"].family_name not in response.content.decode()
+
+
+@pytest.mark.parametrize("username", ["steward", "admin"])
+def test_admin_changelist_for_all_scope_roles_lists_everyone(client, users, pair, username):
+    client.force_login(users[username])
+    body = client.get(reverse("admin:customers_customer_changelist")).content.decode()
+    assert pair["north"].customer_number in body and pair["south"].customer_number in body
+
+
+def test_a_grant_on_one_customer_opens_that_customer_only(client, users, pair):
+    agent_south = users["agent-south"]
+    assign_perm("customers.view_customer", agent_south, pair["north"])
+    client.force_login(agent_south)
+    assert client.get(pair["north"].get_absolute_url()).status_code == 200
+    assert client.get(_urls(pair["north"])["edit"]).status_code == 404  # a view grant is not a change grant
+    assert set(Customer.objects.restrict(agent_south, "view")) == {pair["north"], pair["south"]}
+
+
+def test_a_grant_to_a_group_works_like_a_grant_to_a_user(users, pair):
+    from django.contrib.auth.models import Group
+
+    helpers = Group.objects.create(name="Escalations")
+    users["agent-south"].groups.add(helpers)
+    assign_perm("customers.change_customer", helpers, pair["north"])
+    assert pair["north"] in Customer.objects.restrict(users["agent-south"], "change")
+
+
+def test_restrict_is_one_query_whatever_the_number_of_teams_and_grants(users, pair, django_assert_num_queries):
+    agent = users["agent"]
+    assign_perm("customers.view_customer", agent, pair["south"])
+    agent.has_perm("customers.view_customer")  # load the role permissions once, as a request does
+    with django_assert_num_queries(1):
+        assert set(Customer.objects.restrict(agent, "view")) == {pair["north"], pair["south"]}
+
+
+def test_transactional_rows_follow_their_customers_scope(users, pair):
+    from customers import services
+    from customers.models import ServiceRequest
+
+    for customer in pair.values():
+        services.service_request_create(customer=customer, subject=f"Help {customer.family_name}")
+    assert {r.customer for r in ServiceRequest.objects.restrict(users["agent"])} == {pair["north"]}
+    assert ServiceRequest.objects.restrict(users["steward"]).count() == 2
+    # Marketing never sees service-request texts.
+    assert ServiceRequest.objects.restrict(users["marketer"]).count() == 0
