@@ -153,7 +153,6 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
     search_fields = ("customer_number",)  # the real search is selectors.customer_search
     inlines = [ExternalIdentityInline, AttributeInline, ProductHoldingInline, ServiceRequestInline, NoteInline]
     actions = None
-    history_list_display = ["changed_fields"]
 
     # -- lists ---------------------------------------------------------------------------
     LIST_COLUMNS = ("customer_number", "full_name", "email", "phone", "city", "country", "birth_year", "team",
@@ -186,7 +185,8 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
         for group, names in access.CUSTOMER_FIELDS.items():
             if group not in visible:
                 continue
-            fields = [f for f in names if f not in ("national_id_index",)]
+            # `version` travels as the hidden field of the identity section (optimistic locking).
+            fields = [f for f in names if f not in ("national_id_index", "version")]
             if creating:
                 fields = [f for f in fields if f not in access.SYSTEM_FIELDS]
             if group == access.FG.IDENTITY:
@@ -203,7 +203,7 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
             editable.discard("team")  # moving a customer between teams is its own use case
         if not self.has_change_permission(request, obj) and obj is not None:
             editable = set()
-        return [f for f in visible if f not in editable and f != "national_id_index"]
+        return [f for f in visible if f not in editable and f not in ("national_id_index", "version")]
 
     def get_inlines(self, request, obj):
         if obj is None:
@@ -213,10 +213,6 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
 
     def visible_history_fields(self, request):
         return selectors.history_fields(request.user)
-
-    @admin.display(description=_("reason"))
-    def changed_fields(self, record):
-        return record.history_change_reason or "–"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and access.FG.SENSITIVE in access.visible_groups(request.user) and request.method == "GET":
@@ -237,7 +233,9 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
         _adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
-        pass  # inlines are read-only; related rows have their own services
+        # Inlines are read-only: related rows are written by their own services, never by this form.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -10,7 +10,7 @@ from django.db import migrations
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION cdm_auditevent_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'cdm_auditevent is append-only: % refused', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'cdm_auditevent is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER cdm_auditevent_no_update BEFORE UPDATE OR DELETE ON cdm_auditevent

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*args, **env):
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "CDM_BLIND_INDEX_KEY",
-                                                            "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")}
+                                                            "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+                                                            "DJANGO_ALLOW_ASYNC_UNSAFE")}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base | env,
                           capture_output=True, text=True, timeout=120)
 
