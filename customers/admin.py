@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,8 @@ from customers.models import (
     AttributeDefinition,
     Customer,
     CustomerAttribute,
+    CustomerGroupObjectPermission,
+    CustomerUserObjectPermission,
     ExternalIdentity,
     Feedback,
     Note,
@@ -380,3 +383,98 @@ class AttributeDefinitionAdmin(CatalogAdmin):
     list_display = ("label", "key", "data_type", "field_group", "active")
     list_filter = ("field_group", "data_type", "active")
     search_fields = ("label", "key")
+
+
+class CustomerGrantAdmin(admin.ModelAdmin):
+    """Grants on one customer; created and revoked through the audited service."""
+
+    list_display = ("content_object", "holder", "permission")
+    list_select_related = ("content_object", "permission")
+    raw_id_fields = ("content_object",)
+    actions = None
+
+    @admin.display(description=_("granted to"))
+    def holder(self, obj):
+        return getattr(obj, "user", None) or getattr(obj, "group", None)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "permission":
+            kwargs["queryset"] = Permission.objects.filter(
+                content_type__app_label="customers",
+                codename__in=[f"{a}_customer" for a in services.GRANT_ACTIONS])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        holder = {"user": form.cleaned_data["user"]} if "user" in form.cleaned_data else {"group": form.cleaned_data["group"]}
+        saved = services.customer_grant(customer=form.cleaned_data["content_object"], by=request.user,
+                                        action=form.cleaned_data["permission"].codename.split("_")[0], **holder)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.customer_grant_revoke(grant=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset:
+            services.customer_grant_revoke(grant=grant, by=request.user)
+
+
+@admin.register(CustomerUserObjectPermission)
+class CustomerUserGrantAdmin(CustomerGrantAdmin):
+    raw_id_fields = ("content_object", "user")
+    list_select_related = ("content_object", "permission", "user")
+    search_fields = ("user__username", "content_object__customer_number")
+
+
+@admin.register(CustomerGroupObjectPermission)
+class CustomerGroupGrantAdmin(CustomerGrantAdmin):
+    list_select_related = ("content_object", "permission", "group")
+    search_fields = ("group__name", "content_object__customer_number")
+
+
+class CustomerAttributeForm(forms.ModelForm):
+    value = forms.CharField(label=_("value"), help_text=_("For “several of a list”, separate values with commas."))
+
+    class Meta:
+        model = CustomerAttribute
+        fields = ("customer", "definition")
+
+    def clean(self):
+        cleaned = super().clean()
+        definition = cleaned.get("definition") or getattr(self.instance, "definition", None)
+        if definition is not None and "value" in cleaned:
+            value = cleaned["value"]
+            if definition.data_type == AttributeDefinition.DataType.MULTI:
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            services.attribute_value_clean(definition, value)  # errors land on "value"
+            cleaned["typed_value"] = value
+        return cleaned
+
+    def _post_clean(self):
+        pass  # the service validates the row
+
+@admin.register(CustomerAttribute)
+class CustomerAttributeAdmin(ServiceBackedAdmin):
+    form = CustomerAttributeForm
+    list_display = ("customer", "definition", "value", "updated_at")
+    list_filter = ("definition",)
+    list_select_related = ("customer", "definition")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            value = obj.value
+            form.base_fields["value"].initial = ", ".join(value) if isinstance(value, list) else value
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("customer", "definition")
+
+    def save_model(self, request, obj, form, change):
+        saved = services.customer_attribute_set(
+            customer=obj.customer if change else form.cleaned_data["customer"],
+            definition=obj.definition if change else form.cleaned_data["definition"],
+            value=form.cleaned_data["typed_value"], by=request.user)
+        _adopt(obj, saved)
