@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -143,7 +144,8 @@ class Customer(models.Model):
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="absorbed", verbose_name=_("merged into"))
     version = models.PositiveIntegerField(_("version"), default=1)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A default, not auto_now_add: imports and integrations bring the real "customer since" date.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 

@@ -1,0 +1,52 @@
+"""`manage.py seed_demo --customers N`: realistic demo data (see customers/demo.py). Safe to run twice."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers import demo
+
+
+class Command(BaseCommand):
+    help = ("Create N realistic demo customers (multi-country, ~5 % planted duplicates) with orders, products, "
+            "service requests, activity, notes and feedback, plus one demo login per role when DEBUG is on. "
+            "Idempotent: a second run with the same N adds nothing; a larger N adds only the missing customers.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=5000, help="How many demo customers should exist (default 5000).")
+        parser.add_argument("--batch-size", type=int, default=1000,
+                            help="Customers per transaction of bulk inserts (default 1000).")
+
+    def handle(self, *args, customers, batch_size, **options):
+        if customers < 0:
+            raise CommandError("--customers cannot be negative.")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        verbose = options["verbosity"] >= 1
+        started = time.monotonic()
+        result = demo.seed(customers=customers, batch_size=batch_size,
+                           log=(lambda message: self.stdout.write(message)) if verbose else None)
+        elapsed = time.monotonic() - started
+        out = self.stdout.write
+        out("")
+        out(self.style.SUCCESS(
+            f"Demo data: {result.created} customers created ({result.duplicates} planted duplicates, "
+            f"{result.moved} moved house), {result.skipped} already there and skipped, in {elapsed:.1f} s."))
+        if result.rows:
+            out("Rows created: " + ", ".join(f"{name} {count}" for name, count in result.rows.items()))
+        if result.dropped:
+            out("Invalid values left out: " + ", ".join(f"{name} {count}" for name, count in result.dropped.items()))
+        if result.users_skipped:
+            out(self.style.WARNING(
+                "DEBUG is off: demo users are never created with DEBUG off (their password is public). "
+                "Create real accounts with `manage.py createsuperuser` and the admin."))
+            return
+        rows = [(u.username, u.role, u.team or "all teams") for u in result.users]
+        widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(("username", "role", "team"))]
+        out("")
+        out(f"Demo logins (password: {demo.demo_password()}), sign in at {demo.ADMIN_URL}")
+        line = "  ".join("{:<%d}" % w for w in widths)
+        out("  " + line.format("username", "role", "team"))
+        out("  " + line.format(*("-" * w for w in widths)))
+        for row in rows:
+            out("  " + line.format(*row))

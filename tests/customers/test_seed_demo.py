@@ -1,0 +1,232 @@
+"""`manage.py seed_demo`: realistic, normalised, idempotent demo data and the demo logins."""
+
+import random
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count, Max
+from django.test import override_settings
+
+from cdm import access
+from cdm.crypto import blind_index
+from customers import demo
+from customers.activity_schemas import validate_activity_properties
+from customers.models import (
+    Activity,
+    Customer,
+    ExternalIdentity,
+    Feedback,
+    Order,
+    OrderLine,
+    ProductHolding,
+    ServiceRequest,
+)
+from customers.normalize import normalize_customer_data, normalize_national_id, normalize_phone
+
+N = 60
+pytestmark = pytest.mark.django_db
+
+
+def _seed(customers=N, batch_size=25, debug=True):
+    with override_settings(DEBUG=debug):
+        return demo.seed(customers=customers, batch_size=batch_size)
+
+
+def _command(*args, debug=True):
+    out = StringIO()
+    with override_settings(DEBUG=debug):
+        call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    return _seed()
+
+
+def _counts():
+    User = get_user_model()
+    return {model.__name__: model.objects.count()
+            for model in (Customer, ExternalIdentity, Order, OrderLine, Activity, ServiceRequest, ProductHolding,
+                          Feedback, User, Customer.history.model)}
+
+
+# --- idempotency and determinism -------------------------------------------------------------
+
+def test_running_twice_adds_nothing(seeded):
+    before = _counts()
+    assert before["Customer"] == N and before["Order"] > 0 and before["Activity"] > 0
+    again = _seed()
+    assert (again.created, again.skipped, again.moved) == (0, N, 0)
+    assert _counts() == before
+
+
+def test_a_larger_number_adds_only_the_missing_customers(seeded):
+    more = _seed(customers=N + 20, batch_size=7)
+    assert (more.created, more.skipped) == (20, N)
+    ids = ExternalIdentity.objects.filter(system=demo.DEMO_SYSTEM).values_list("external_id", flat=True)
+    assert sorted(ids) == sorted(demo.demo_external_id(i) for i in range(N + 20))
+
+
+def test_the_same_number_gives_the_same_people_whatever_the_batch_size():
+    def people():
+        return {
+            link.external_id: (c.given_name, c.family_name, c.email, c.phone, c.date_of_birth, c.postal_code,
+                               c.orders.count(), c.activities.count())
+            for link in ExternalIdentity.objects.filter(system=demo.DEMO_SYSTEM).select_related("customer")
+            for c in [link.customer]
+        }
+
+    _seed(customers=30, batch_size=7, debug=False)
+    first = people()
+    Customer.objects.all().delete()
+    _seed(customers=30, batch_size=30, debug=False)
+    assert people() == first
+
+
+# --- master data ---------------------------------------------------------------------------------
+
+def test_customers_come_from_several_countries_and_both_teams(seeded):
+    assert Customer.objects.values("country").distinct().count() >= 5
+    assert set(Customer.objects.values_list("team__name", flat=True)) == {"North", "South"}
+    assert Customer.objects.exclude(region="").filter(country__in=["US", "CA", "ES", "IT"]).exists()
+    assert Customer.objects.exclude(company="").exists() and Customer.objects.filter(company="").exists()
+    assert Customer.objects.exclude(national_id_index="").exists()
+
+
+def test_contact_data_is_stored_normalised(seeded):
+    customers = list(Customer.objects.all())
+    assert sum(1 for c in customers if c.phone) > N * 0.7
+    for c in customers:
+        stored = {"email": c.email, "phone": c.phone, "country": c.country.code, "address_line1": c.address_line1,
+                  "address_line2": c.address_line2, "postal_code": c.postal_code, "city": c.city, "region": c.region}
+        again = normalize_customer_data(stored)
+        assert {k: again[k] for k in stored} == stored, c
+        assert (again["address_status"], again["address_issues"]) == (c.address_status, c.address_issues)
+        assert c.phone == "" or c.phone.startswith("+")
+        assert c.email == "" or c.email.split("@")[1] in demo.MAIL_DOMAINS  # never a real mailbox
+        if c.national_id:
+            assert c.national_id_index == blind_index(normalize_national_id(c.national_id))
+    assert Customer.objects.filter(address_status=Customer.AddressStatus.VERIFIED).count() > N * 0.8
+
+
+def test_every_customer_has_a_history_row(seeded):
+    created = Customer.history.filter(history_type="+", history_change_reason=demo.HISTORY_REASON)
+    assert set(created.values_list("id", flat=True)) == set(Customer.objects.values_list("id", flat=True))
+
+
+def test_some_customers_moved_house_with_user_and_reason(seeded):
+    moves = Customer.history.filter(history_change_reason=demo.MOVED_REASON).select_related("history_user")
+    assert moves.count() == seeded.moved >= 3
+    for move in moves:
+        assert move.history_user is not None
+        assert move.history_user.username in {"agent", "agent-south"}
+        before = move.prev_record
+        assert before is not None and before.history_type == "+"
+        assert (before.address_line1, before.postal_code) != (move.address_line1, move.postal_code)
+        current = Customer.objects.get(pk=move.id)
+        assert (current.address_line1, current.version) == (move.address_line1, 2)
+
+
+# --- planted duplicates ------------------------------------------------------------------------------
+
+def test_about_five_percent_are_planted_duplicates_from_another_source(seeded):
+    by_demo_id = {link.external_id: link.customer
+                  for link in ExternalIdentity.objects.filter(system=demo.DEMO_SYSTEM).select_related("customer")}
+    dups = Customer.objects.filter(external_ids__system=demo.LEGACY_SYSTEM)
+    assert dups.count() == N // 20 == seeded.duplicates
+    pairs = [(by_demo_id[demo.demo_external_id(i)], by_demo_id[demo.demo_external_id(demo.duplicate_source(i))])
+             for i in range(N) if demo.duplicate_source(i) is not None]
+    assert {dup.pk for dup, _original in pairs} == set(dups.values_list("pk", flat=True))
+    phone_or_swapped_birthday = 0
+    for dup, original in pairs:
+        assert dup.source == Customer.Source.IMPORT and original.source != Customer.Source.IMPORT
+        assert (dup.country, dup.team_id) == (original.country, original.team_id)
+        assert (dup.given_name, dup.family_name) != (original.given_name, original.family_name)
+        same_phone = bool(dup.phone) and dup.phone == original.phone
+        dob, odob = dup.date_of_birth, original.date_of_birth
+        swapped = bool(dob and odob) and dob != odob and (dob.day, dob.month) == (odob.month, odob.day)
+        same_dob = bool(dob) and dob == odob
+        same_email = bool(dup.email) and dup.email == original.email
+        assert same_phone or swapped or same_dob or same_email, (dup, original)  # findable
+        phone_or_swapped_birthday += same_phone or swapped
+    assert phone_or_swapped_birthday >= 1
+
+
+def test_duplicate_variations():
+    """The building blocks: a typo differs, another phone format normalises to the same number."""
+    rng = random.Random(1)
+    for name in ("Müller", "Smith", "García", "O'Neil", "Li"):
+        assert demo.family_name_typo(name, rng) != name
+    for e164, region in (("+4930123456", "DE"), ("+12025550143", "US"), ("+442079460958", "GB")):
+        for _ in range(10):
+            written = demo.phone_other_format(e164, rng)
+            assert normalize_phone(written, region) == e164
+
+
+# --- transactional data ----------------------------------------------------------------------------------
+
+def test_transactional_rows(seeded):
+    assert 6 <= (Order.objects.count() + Activity.objects.count()) / N <= 14
+    for activity in Activity.objects.all():
+        validate_activity_properties(activity.kind, activity.properties)
+    assert Activity.objects.values("kind").distinct().count() >= 6
+    lines = Order.objects.annotate(n=Count("lines"))
+    assert set(lines.values_list("n", flat=True)) <= {1, 2, 3}
+    for order in Order.objects.prefetch_related("lines"):
+        assert order.total_amount == sum(line.line_total for line in order.lines.all())
+    paying = Customer.objects.filter(lifecycle_stage=Customer.LifecycleStage.CUSTOMER)
+    holding_plan = paying.filter(holdings__product__kind="plan").distinct().count()
+    assert holding_plan > paying.count() * 0.7
+    requests = ServiceRequest.objects.all()
+    assert requests.filter(status__in=ServiceRequest.OPEN_STATUSES).exists() or requests.count() < 5
+    closed = requests.exclude(status__in=ServiceRequest.OPEN_STATUSES)
+    assert closed.exists() and not closed.filter(resolution="").exists()
+    assert not closed.filter(closed_at__isnull=True).exists()
+    for fb in Feedback.objects.all():
+        assert fb.score is None or (1 <= fb.score <= 5 if fb.kind == "csat" else 0 <= fb.score <= 10)
+
+
+def test_last_activity_is_the_newest_row(seeded):
+    for c in Customer.objects.annotate(o=Max("orders__placed_at"), a=Max("activities__occurred_at"),
+                                       s=Max("service_requests__opened_at")):
+        assert c.last_activity_at == max((t for t in (c.o, c.a, c.s) if t), default=None)
+
+
+# --- demo users ---------------------------------------------------------------------------------------------
+
+def test_demo_users_with_debug_on(client):
+    output = _command("--customers", "10")
+    User = get_user_model()
+    expected = {
+        "admin": ({access.ADMIN}, True), "agent": ({access.CUSTOMER_SERVICE, "Team North"}, False),
+        "agent-south": ({access.CUSTOMER_SERVICE, "Team South"}, False), "marketer": ({access.MARKETING}, False),
+        "steward": ({access.DATA_STEWARD}, True),
+    }
+    for username, (groups, staff) in expected.items():
+        user = User.objects.get(username=username)
+        assert set(user.groups.values_list("name", flat=True)) == groups
+        assert (user.is_staff, user.is_superuser, bool(user.first_name)) == (staff, False, True)
+        assert client.login(username=username, password=settings.CDM_DEMO_PASSWORD)
+        assert username in output
+    assert demo.ADMIN_URL in output and settings.CDM_DEMO_PASSWORD in output
+
+    User.objects.filter(username="agent").first().groups.clear()
+    agent = User.objects.get(username="agent")
+    agent.set_password("changed")
+    agent.save()
+    _command("--customers", "10")
+    assert User.objects.count() == len(expected)
+    assert client.login(username="agent", password=settings.CDM_DEMO_PASSWORD)
+    assert set(User.objects.get(username="agent").groups.values_list("name", flat=True)) == expected["agent"][0]
+
+
+def test_no_demo_users_with_debug_off():
+    output = _command("--customers", "10", debug=False)
+    assert get_user_model().objects.count() == 0
+    assert "never created with DEBUG off" in output
+    assert Customer.objects.count() == 10
+    assert not Customer.history.filter(history_change_reason=demo.MOVED_REASON, history_user__isnull=False).exists()
