@@ -199,9 +199,17 @@ class CustomerUserObjectPermission(UserObjectPermissionBase):
 
     content_object = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="user_perms")
 
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("customer grant to a user")
+        verbose_name_plural = _("customer grants to users")
+
 
 class CustomerGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="group_perms")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("customer grant to a group")
+        verbose_name_plural = _("customer grants to groups")
 
 
 class ExternalIdentity(models.Model):
@@ -223,7 +231,10 @@ class ExternalIdentity(models.Model):
             models.UniqueConstraint(fields=["system", "external_id"], name="external_identity_unique",
                                     violation_error_message=_("This external ID is already linked to a customer."))
         ]
-        indexes = [models.Index(fields=["customer", "system"], name="external_identity_customer")]
+        indexes = [
+            models.Index(fields=["customer", "system"], name="external_identity_customer"),
+            models.Index(fields=["external_id"], name="external_identity_id"),  # search by any system's ID
+        ]
 
     def __str__(self):
         return f"{self.system}:{self.external_id}"
