@@ -7,18 +7,22 @@ class CdmConfig(AppConfig):
     verbose_name = "CDM platform"
 
     def ready(self):
-        from cdm import access
+        from django.core import checks
+
+        from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
-        post_migrate.connect(_sync_roles_once, dispatch_uid="cdm.sync_roles")
-        _ = access
+        post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
+        checks.register(check_keys, checks.Tags.security)
 
 
-def _sync_roles_once(sender, **kwargs):
+def _after_migrate(sender, **kwargs):
     # post_migrate fires once per app; the last app in INSTALLED_APPS sees every permission.
     from django.apps import apps
 
     if sender is list(apps.get_app_configs())[-1]:
         from cdm.access import sync_roles
+        from cdm.crypto import canary_ensure
 
         sync_roles()
+        canary_ensure()

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cdm.crypto import encrypted
 from cdm.querysets import RestrictedQuerySet
 
 
@@ -96,3 +97,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
+
+
+class KeyCanary(models.Model):
+    """A known value stored with the keys in force, so a changed key is caught at start-up.
+
+    The start-up check decrypts it and recomputes its blind index; it fails fast with a clear
+    message instead of serving pages that crash on every customer.
+    """
+
+    PLAINTEXT = "cdm-key-canary"
+
+    name = models.CharField(max_length=20, unique=True, default="default")
+    value = encrypted(models.CharField(max_length=64))
+    value_index = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    blind_indexes = {"value_index": ("value", "builtins.str")}
+
+    def __str__(self):
+        return f"key canary {self.name}"

@@ -155,7 +155,19 @@ if not CDM_BLIND_INDEX_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("CDM_BLIND_INDEX_KEY is not set. With DEBUG off set it to a long random value.")
     CDM_BLIND_INDEX_KEY = "cdm-development-blind-index-key"
-CRYPTOGRAPHY_KEY = os.environ.get("CRYPTOGRAPHY_KEY") or None
+CDM_BLIND_INDEX_KEY_FALLBACKS = env_list("CDM_BLIND_INDEX_KEY_FALLBACKS", [])
+
+# Encryption at rest (cdm/crypto.py). CRYPTOGRAPHY_KEY encrypts, SECRET_KEY signs; the *_FALLBACKS
+# lists keep values written with older keys readable while `manage.py rotate_keys` re-encrypts them.
+CDM_ENCRYPTION_KEY = os.environ.get("CRYPTOGRAPHY_KEY", "")
+if not CDM_ENCRYPTION_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "CRYPTOGRAPHY_KEY is not set. With DEBUG off set it to a long random value: it encrypts national IDs "
+        "and financial data at rest."
+    )
+CDM_ENCRYPTION_KEY_FALLBACKS = env_list("CRYPTOGRAPHY_KEY_FALLBACKS", [])
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+CRYPTOGRAPHY_KEY = CDM_ENCRYPTION_KEY or None
 
 # Celery: without a broker, tasks run in-process so the embedded default needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -181,12 +181,22 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
         return obj.date_of_birth.year if obj.date_of_birth else "–"
 
     # -- the change form follows the field policy -------------------------------------------
+    def _revealing(self, request, obj) -> bool:
+        """Sensitive fields show only after an explicit, audited reveal (?reveal=1) by a permitted user."""
+        return (obj is not None and request.GET.get("reveal") == "1"
+                and access.FG.SENSITIVE in access.visible_groups(request.user))
+
     def get_fieldsets(self, request, obj=None):
         visible = access.visible_groups(request.user)
         creating = obj is None
         sets = []
         for group, names in access.CUSTOMER_FIELDS.items():
             if group not in visible:
+                continue
+            if group == access.FG.SENSITIVE and not creating and not self._revealing(request, obj):
+                sets.append((access.FG.LABELS[group], {"fields": (), "description": _(
+                    'Hidden. <a href="?reveal=1">Reveal national ID and financial data</a> '
+                    "— every reveal is recorded in the audit log.")}))
                 continue
             # `version` travels as the hidden field of the identity section (optimistic locking).
             fields = [f for f in names if f not in ("national_id_index", "version")]
@@ -218,8 +228,8 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
         return selectors.history_fields(request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and access.FG.SENSITIVE in access.visible_groups(request.user) and request.method == "GET":
-            # Showing sensitive values is a reveal: who saw which fields of whom is audited.
+        if self._revealing(request, obj) and request.method == "GET":
+            # Who saw which sensitive fields of whom is audited; the values never are.
             audit_record(by=request.user, action="customer.reveal", obj=obj, fields=SENSITIVE)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -149,6 +149,9 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
+    # Exact lookups of encrypted values: index field -> (encrypted field, normaliser); see cdm.crypto.
+    blind_indexes = {"national_id_index": ("national_id", "customers.normalize.normalize_national_id")}
+
     history = HistoricalRecords(
         excluded_fields=sorted(UNTRACKED_FIELDS),
         history_change_reason_field=models.TextField(null=True),

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cdm import access
-from cdm.crypto import blind_index
+from cdm.crypto import blind_index_candidates
 from customers.models import UNTRACKED_FIELDS, Customer, ExternalIdentity
 from customers.normalize import normalize_national_id, normalize_phone, normalize_text
 
@@ -53,14 +53,15 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     if access.FG.GOVERNANCE in visible:
         cond |= Q(pk__in=ExternalIdentity.objects.filter(external_id=query).values("customer_id"))
     if access.FG.SENSITIVE in visible and len(query) >= 4:
-        cond |= Q(national_id_index=blind_index(normalize_national_id(query)))
+        cond |= Q(national_id_index__in=blind_index_candidates(normalize_national_id(query)))
     return queryset.filter(cond)
 
 
 def history_fields(user) -> list[str]:
     """Fields whose old → new values `user` may read in the change history."""
-    return [f for f in access.customer_fields(user)
-            if Customer._meta.get_field(f).editable and f not in UNTRACKED_FIELDS | {"version", "national_id_index"}]
+    # Sensitive values never appear in history listings: the audited reveal is their only way out.
+    hidden = UNTRACKED_FIELDS | {"version", "national_id_index"} | set(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
+    return [f for f in access.customer_fields(user) if Customer._meta.get_field(f).editable and f not in hidden]
 
 
 def customer_history(*, customer: Customer, user, limit: int = 50) -> list[dict]:
