@@ -153,3 +153,17 @@ def encryption_keys_rotate(*, batch_size: int = 1000, log=None) -> RotationRepor
         report.reencrypted += counts["reencrypted"]
         report.reindexed += counts["reindexed"]
     return report
+
+
+def platform_cleanup() -> dict:
+    """Delete expired sessions and task results older than CELERY_RESULT_EXPIRES (idempotent)."""
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django_celery_results.models import GroupResult, TaskResult
+
+    sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    expired_before = timezone.now() - settings.CELERY_RESULT_EXPIRES
+    results, _ = TaskResult.objects.filter(date_done__lt=expired_before).delete()
+    groups, _ = GroupResult.objects.filter(date_done__lt=expired_before).delete()
+    return {"sessions": sessions, "task_results": results + groups}

@@ -4,6 +4,7 @@ Development defaults apply only when DEBUG is on; with DEBUG off every secret mu
 come from the environment and the process refuses to start otherwise.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    "django_celery_results",
     "cdm",
     "customers",
     "segments",
@@ -149,6 +151,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # CDM domain settings ------------------------------------------------------
 CDM_DEFAULT_PHONE_REGION = os.environ.get("CDM_DEFAULT_PHONE_REGION", "US")
 CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
+# Customers with no activity, order, request or edit for this many days are archived (3 years).
+CDM_ARCHIVE_AFTER_DAYS = int(os.environ.get("CDM_ARCHIVE_AFTER_DAYS", str(3 * 365)))
 # Keyed hash for exact lookups of encrypted values (national ID); its own key, never SECRET_KEY.
 CDM_BLIND_INDEX_KEY = os.environ.get("CDM_BLIND_INDEX_KEY", "")
 if not CDM_BLIND_INDEX_KEY:
@@ -179,6 +183,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Results in the database: admins read them in the admin; the clean-up task expires them.
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = datetime.timedelta(days=int(os.environ.get("CDM_TASK_RESULT_DAYS", "14")))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # API

@@ -103,6 +103,27 @@ class AttributeInline(ReadOnlyInline):
     readonly_fields = ("value",)
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """Archived, merged and erased customers leave the default list but stay one click away."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*Customer.Status.choices, ("all", _("All"))]
+
+    def value(self):
+        return super().value() or Customer.Status.ACTIVE
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {"selected": self.value() == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == "all" else queryset.filter(status=self.value())
+
+
 class CustomerAdminForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
@@ -151,11 +172,11 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
     list_per_page = 50
     list_select_related = ("team",)
     ordering = ("-created_at",)
-    list_filter = ("status", "lifecycle_stage", "team", "source", "address_status", "country")
+    list_filter = (StatusFilter, "lifecycle_stage", "team", "source", "address_status", "country")
     search_help_text = _("Customer number, name, e-mail, phone in any format, or external ID.")
     search_fields = ("customer_number",)  # the real search is selectors.customer_search
     inlines = [ExternalIdentityInline, AttributeInline, ProductHoldingInline, ServiceRequestInline, NoteInline]
-    actions = None
+    actions = ["restore_selected"]
 
     # -- lists ---------------------------------------------------------------------------
     LIST_COLUMNS = ("customer_number", "full_name", "email", "phone", "city", "country", "birth_year", "team",
@@ -259,6 +280,16 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
 
     def has_delete_permission(self, request, obj=None):
         return False  # erasure is a data-subject process, not a delete button
+
+    @admin.action(description=_("Restore selected archived customers"), permissions=["change"])
+    def restore_selected(self, request, queryset):
+        restored, skipped = 0, 0
+        for customer in queryset.filter(status=Customer.Status.ARCHIVED):
+            services.customer_restore(customer=customer, by=request.user, reason="restored from the admin list")
+            restored += 1
+        skipped = queryset.exclude(status=Customer.Status.ARCHIVED).count()
+        messages.success(request, _("Restored %(n)d customers.") % {"n": restored}
+                         + (_(" %(n)d were not archived and were left as they are.") % {"n": skipped} if skipped else ""))
 
 
 class ServiceBackedAdmin(RestrictedAdminMixin, admin.ModelAdmin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cdm import access
@@ -16,10 +16,28 @@ from customers.normalize import normalize_national_id, normalize_phone, normaliz
 _DIGITS = re.compile(r"\d")
 
 
-def customer_list(*, user, include_archived: bool = False) -> QuerySet[Customer]:
+def customer_list(*, user, status: str = Customer.Status.ACTIVE) -> QuerySet[Customer]:
+    """Customers the user may see; active ones unless `status` asks for another status or "all"."""
     qs = Customer.objects.restrict(user, "view").select_related("team")
-    if not include_archived:
-        qs = qs.filter(status=Customer.Status.ACTIVE)
+    if status != "all":
+        qs = qs.filter(status=status if status in Customer.Status.values else Customer.Status.ACTIVE)
+    return qs
+
+
+def customers_inactive(*, cutoff) -> QuerySet[Customer]:
+    """Active customers with no activity, order, service request or edit since `cutoff` (set-based)."""
+    from customers.models import Activity, Order, ServiceRequest
+
+    recent = {
+        Order: Q(placed_at__gte=cutoff),
+        Activity: Q(occurred_at__gte=cutoff),
+        ServiceRequest: Q(opened_at__gte=cutoff) | Q(updated_at__gte=cutoff),
+    }
+    qs = Customer.objects.filter(status=Customer.Status.ACTIVE, created_at__lt=cutoff, updated_at__lt=cutoff).filter(
+        Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True))
+    # last_activity_at is derived; the NOT EXISTS checks keep a stale value from archiving a live customer.
+    for model, condition in recent.items():
+        qs = qs.exclude(Exists(model.objects.filter(condition, customer=OuterRef("pk"))))
     return qs
 
 

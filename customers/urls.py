@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("<str:customer_number>/", views.customer_detail, name="detail"),
     path("<str:customer_number>/edit/", views.customer_edit, name="edit"),
+    path("<str:customer_number>/restore/", views.customer_restore, name="restore"),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cdm import access
 from cdm.errors import ConflictError
@@ -17,13 +18,14 @@ from customers.models import Customer
 @login_required
 def customer_list(request):
     query = request.GET.get("q", "").strip()
-    include_archived = request.GET.get("status") == "all"
-    customers = selectors.customer_list(user=request.user, include_archived=include_archived)
+    status = request.GET.get("status", Customer.Status.ACTIVE)
+    customers = selectors.customer_list(user=request.user, status=status)
     if query:
         customers = selectors.customer_search(queryset=customers, user=request.user, query=query)
     page = LargeTablePaginator(customers.order_by("family_name", "given_name", "pk"), 50).get_page(request.GET.get("page"))
     return render(request, "customers/customer_list.html", {
         "page": page, "query": query, "visible": set(access.customer_fields(request.user)),
+        "status": status, "statuses": [*Customer.Status.choices, ("all", _("All"))],
     })
 
 
@@ -31,6 +33,7 @@ def customer_list(request):
 def customer_detail(request, customer_number):
     customer = selectors.customer_get(user=request.user, customer_number=customer_number)
     visible = access.customer_fields(request.user)
+    can_change = Customer.objects.restrict(request.user, "change").filter(pk=customer.pk).exists()
     sections = [
         (access.FG.LABELS[group], [(Customer._meta.get_field(f).verbose_name, _display(customer, f)) for f in names
                                    if f in visible and f != "national_id_index"])
@@ -41,14 +44,27 @@ def customer_detail(request, customer_number):
         "customer": customer,
         "sections": sections,
         "history": selectors.customer_history(customer=customer, user=request.user),
-        "can_edit": Customer.objects.restrict(request.user, "change").filter(pk=customer.pk).exists()
-        and bool(access.customer_fields(request.user, "edit")),
+        "can_edit": can_change and bool(access.customer_fields(request.user, "edit")),
+        "can_restore": can_change and customer.status == Customer.Status.ARCHIVED,
     })
 
 
 def _display(customer, field):
     value = getattr(customer, f"get_{field}_display", lambda: getattr(customer, field))()
     return "–" if value in (None, "", {}) else value
+
+
+@login_required
+@require_POST
+def customer_restore(request, customer_number):
+    customer = selectors.customer_get(user=request.user, customer_number=customer_number, action="change")
+    try:
+        services.customer_restore(customer=customer, by=request.user, reason=request.POST.get("reason", "").strip())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(customer)s is active again.") % {"customer": customer.full_name})
+    return redirect(customer)
 
 
 @login_required
