@@ -7,9 +7,21 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_CUSTOMERS ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run test migrate demo lock clean check-deploy
+.PHONY: setup assets run test migrate demo lock clean check-deploy
 
-setup: $(STAMP)
+setup: $(STAMP) assets
+
+# Front-end assets come from the npm registry (package-lock.json pins them) and are copied into
+# static/vendor, which staticfiles serves: no CDN, so pages work offline and under a strict CSP.
+assets: static/vendor/htmx.min.js
+
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/htmx.min.js: node_modules/.installed-stamp
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,4 +54,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules static/vendor

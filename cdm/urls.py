@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from cdm import views
 
 admin.site.site_header = "CDM administration"
 admin.site.site_title = "CDM"
 admin.site.index_title = "Customer data management"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "cdm.views.error_403"
+handler404 = "cdm.views.error_404"
+handler500 = "cdm.views.error_500"

@@ -107,3 +107,15 @@ def customer_history(*, customer: Customer, user, limit: int = 50) -> list[dict]
 
 def _user_label(user) -> str:
     return (user.get_full_name() or user.username) if user else "system"
+
+
+def customer_stats(*, user) -> dict:
+    """Counts for the home page, within the user's rights (one grouped query)."""
+    from django.db.models import Count
+
+    rows = Customer.objects.restrict(user, "view").values("status").annotate(n=Count("pk")).order_by()
+    by_status = {row["status"]: row["n"] for row in rows}
+    unverified = Customer.objects.restrict(user, "view").filter(
+        status=Customer.Status.ACTIVE, address_status=Customer.AddressStatus.UNVERIFIED).count()
+    return {"active": by_status.get("active", 0), "archived": by_status.get("archived", 0),
+            "unverified_addresses": unverified}

@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from cdm import access
+from customers import selectors
+
+
+@login_required
+def home(request):
+    """Each role starts where its work is: agents at search, stewards at data quality, marketing at counts."""
+    roles = {role.name for role in access.user_roles(request.user)}
+    return render(request, "home.html", {
+        "roles": roles,
+        "is_agent": access.CUSTOMER_SERVICE in roles,
+        "is_marketer": access.MARKETING in roles,
+        "is_steward": access.DATA_STEWARD in roles or access.ADMIN in roles or request.user.is_superuser,
+        "stats": selectors.customer_stats(user=request.user),
+    })
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
