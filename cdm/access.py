@@ -20,6 +20,7 @@ class FieldGroup:
     BEHAVIOUR = "behaviour"
     PREFERENCES = "preferences"
     DEMOGRAPHICS = "demographics"
+    CONSENT = "consent"
     SENSITIVE = "sensitive"
 
     LABELS = {
@@ -31,6 +32,7 @@ class FieldGroup:
         BEHAVIOUR: "Behaviour",
         PREFERENCES: "Preferences and psychographics",
         DEMOGRAPHICS: "Demographics",
+        CONSENT: "Consents",
         SENSITIVE: "Sensitive",
     }
     ALL = frozenset(LABELS)
@@ -70,6 +72,7 @@ MODEL_GROUPS: dict[str, str] = {
     "customers.feedback": FG.SERVICE,
     "customers.activity": FG.BEHAVIOUR,
     "customers.externalidentity": FG.GOVERNANCE,
+    "consent.consentrecord": FG.CONSENT,
 }
 
 # Explicit permissions for sensitive data; no role holds them by default.
@@ -97,15 +100,17 @@ _NOT_SENSITIVE = FG.ALL - {FG.SENSITIVE}
 ROLES: dict[str, Role] = {
     CUSTOMER_SERVICE: Role(
         name=CUSTOMER_SERVICE,
-        see=frozenset({FG.IDENTITY, FG.CONTACT, FG.GOVERNANCE, FG.PRODUCTS, FG.SERVICE}),
-        edit=frozenset({FG.IDENTITY, FG.CONTACT, FG.SERVICE}),
+        see=frozenset({FG.IDENTITY, FG.CONTACT, FG.GOVERNANCE, FG.PRODUCTS, FG.SERVICE, FG.CONSENT}),
+        # Agents record what a caller says about consent ("verbal"); they cannot edit past records.
+        edit=frozenset({FG.IDENTITY, FG.CONTACT, FG.SERVICE, FG.CONSENT}),
         scope="team",
     ),
     # Marketing reads contact data (country, city) because segment rules need it, but edits none;
     # it never sees service-request texts, notes or feedback.
     MARKETING: Role(
         name=MARKETING,
-        see=frozenset({FG.IDENTITY, FG.CONTACT, FG.GOVERNANCE, FG.PRODUCTS, FG.BEHAVIOUR, FG.PREFERENCES, FG.DEMOGRAPHICS}),
+        see=frozenset({FG.IDENTITY, FG.CONTACT, FG.GOVERNANCE, FG.PRODUCTS, FG.BEHAVIOUR, FG.PREFERENCES,
+                       FG.DEMOGRAPHICS, FG.CONSENT}),
         edit=frozenset({FG.PREFERENCES, FG.DEMOGRAPHICS}),
         scope="all",
     ),

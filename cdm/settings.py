@@ -151,6 +151,10 @@ STORAGES = {
                     else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# In development WhiteNoise serves straight from the finders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # A strict Content-Security-Policy: no CDN, no inline script or style anywhere (admin included).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
