@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,9 +8,8 @@ from django.views.decorators.http import require_POST
 from cdm import access
 from cdm.errors import ConflictError
 from cdm.pagination import LargeTablePaginator
+from cdm.services import audit_record
 from customers import selectors, services
-from django.core.exceptions import PermissionDenied
-
 from customers.forms import CustomerEditForm
 from customers.models import Customer
 
@@ -31,21 +30,69 @@ def customer_list(request):
 
 @login_required
 def customer_detail(request, customer_number):
+    """The 360° page: one customer, everything the user's role may see, newest first."""
     customer = selectors.customer_get(user=request.user, customer_number=customer_number)
-    visible = access.customer_fields(request.user)
+    visible = set(access.customer_fields(request.user))
+    groups = access.visible_groups(request.user)
     can_change = Customer.objects.restrict(request.user, "change").filter(pk=customer.pk).exists()
-    sections = [
-        (access.FG.LABELS[group], [(Customer._meta.get_field(f).verbose_name, _display(customer, f)) for f in names
-                                   if f in visible and f != "national_id_index"])
-        for group, names in access.CUSTOMER_FIELDS.items()
-        if group != access.FG.SENSITIVE and any(f in visible for f in names)
-    ]
+
+    def rows(group):
+        return [(Customer._meta.get_field(f).verbose_name, _display(customer, f))
+                for f in access.CUSTOMER_FIELDS[group] if f in visible and f not in HIDDEN_ON_PAGE]
+
     return render(request, "customers/customer_detail.html", {
         "customer": customer,
-        "sections": sections,
+        "identity": rows(access.FG.IDENTITY),
+        "contact": rows(access.FG.CONTACT) if access.FG.CONTACT in groups else None,
+        "governance": rows(access.FG.GOVERNANCE),
+        "can_reveal": access.FG.SENSITIVE in groups,
+        "holdings": selectors.customer_holdings(customer=customer, user=request.user),
+        "timeline": selectors.customer_timeline(customer=customer, user=request.user, page=request.GET.get("page")),
         "history": selectors.customer_history(customer=customer, user=request.user),
+        "sees": groups,
         "can_edit": can_change and bool(access.customer_fields(request.user, "edit")),
         "can_restore": can_change and customer.status == Customer.Status.ARCHIVED,
+    })
+
+
+# Shown elsewhere on the page (header, history) or meaningless to a person.
+HIDDEN_ON_PAGE = {"national_id_index", "address_issues", "customer_number", "status", "lifecycle_stage", "version",
+                  "merged_into"}
+
+
+@login_required
+def customer_timeline(request, customer_number):
+    customer = selectors.customer_get(user=request.user, customer_number=customer_number)
+    return render(request, "customers/_timeline.html", {
+        "customer": customer,
+        "timeline": selectors.customer_timeline(customer=customer, user=request.user, page=request.GET.get("page")),
+    })
+
+
+@login_required
+def customer_version(request, customer_number):
+    """Polled by the open page: says so when someone else changed the record meanwhile."""
+    customer = selectors.customer_get(user=request.user, customer_number=customer_number)
+    try:
+        loaded = int(request.GET.get("v", customer.version))
+    except ValueError:
+        loaded = customer.version
+    change = selectors.customer_change_since(customer=customer, version=loaded)
+    return render(request, "customers/_live.html", {"customer": customer, "change": change, "loaded": loaded})
+
+
+@login_required
+@require_POST
+def customer_reveal(request, customer_number):
+    """Sensitive fields, shown only on an explicit request by a permitted user; every reveal is audited."""
+    customer = selectors.customer_get(user=request.user, customer_number=customer_number)
+    if access.FG.SENSITIVE not in access.visible_groups(request.user):
+        raise PermissionDenied
+    fields = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
+    audit_record(by=request.user, action="customer.reveal", obj=customer, fields=fields)
+    return render(request, "customers/_sensitive.html", {
+        "customer": customer,
+        "rows": [(Customer._meta.get_field(f).verbose_name, _display(customer, f)) for f in fields],
     })
 
 
