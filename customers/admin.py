@@ -42,7 +42,9 @@ def _adopt(obj, saved):
 
 
 class PolicyHistoryMixin:
-    """History pages diff only the fields the user may see."""
+    """History pages diff only the fields the user may see (and carry no inline styles)."""
+
+    object_history_list_template = "admin/cdm_history_list.html"
 
     history_visible_fields: tuple = ()
 

@@ -37,13 +37,69 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+class Console:
+    """Console messages and page errors of one page; CSP violations are listed apart."""
+
+    def __init__(self, page):
+        self.messages = []
+        page.on("console", lambda m: self.messages.append(m.text))
+        page.on("pageerror", lambda e: self.messages.append(f"pageerror: {e}"))
+
+    @property
+    def csp_violations(self):
+        return [m for m in self.messages if "Content Security Policy" in m or "Refused to" in m]
+
+
+def _new_page(browser, width=1280, height=900):
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.console = Console(page)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _new_page(browser)
     yield page
+    assert page.console.csp_violations == [], page.console.csp_violations
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """More pages (a second user, a phone-sized screen), each with its own session."""
+    contexts = []
+
+    def make(**size):
+        context, page = _new_page(browser, **size)
+        contexts.append((context, page))
+        return page
+
+    yield make
+    for context, page in contexts:
+        assert page.console.csp_violations == [], page.console.csp_violations
+        context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (from npm) in the page; returns serious and critical violations."""
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: run `make assets`")
+    source = AXE.read_text()
+
+    def run(page):
+        # Evaluated over the DevTools protocol, so the page's CSP (no inline scripts) is untouched.
+        page.evaluate(source)
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result
+                if v["impact"] in ("serious", "critical")]
+
+    return run
 
 
 @pytest.fixture
