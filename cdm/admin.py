@@ -53,9 +53,22 @@ class TeamAdmin(admin.ModelAdmin):
         obj.pk, obj.group_id = team.pk, team.group_id
 
 
+class ReadOnlyAdminMixin:
+    """Append-only records: browsable, never added, changed or deleted by hand (superusers included)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log: read-only for everyone, superusers included."""
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log."""
 
     list_display = ("occurred_at", "actor_username", "action", "object_type", "object_repr", "field_names", "ip_address")
     list_filter = ("action", "object_type")
@@ -66,12 +79,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("fields"))
     def field_names(self, obj):
         return ", ".join(obj.fields)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

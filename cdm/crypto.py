@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -72,9 +73,17 @@ def decrypt_bytes(token: bytes, *, fallbacks: bool = True) -> tuple[bytes, bool]
     token = force_bytes(token)
     for i, pair in enumerate([current_keys(), *(fallback_keys() if fallbacks else [])]):
         try:
-            return pair.fernet().decrypt(token), i > 0
+            data = pair.fernet().decrypt(token)
         except (BadSignature, InvalidToken):
             continue
+        # The signature proves the secret key, not the encryption key: with the right signer and a wrong
+        # AES key, CBC yields garbage that passes the padding check about once in 256 tries. Every value
+        # the fields store is a pickle, so only a readable pickle proves the pair right.
+        try:
+            pickle.loads(data)
+        except Exception:
+            continue
+        return data, i > 0
     raise KeysChangedError(
         "An encrypted value cannot be opened with the configured keys. SECRET_KEY or CRYPTOGRAPHY_KEY "
         "changed without the old ones listed in SECRET_KEY_FALLBACKS / CRYPTOGRAPHY_KEY_FALLBACKS."

@@ -53,18 +53,36 @@ class AppendOnlyError(Exception):
     pass
 
 
-class AuditEventQuerySet(RestrictedQuerySet):
+class AppendOnlyQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events are append-only: they cannot be changed.")
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be changed.")
 
     def delete(self):
-        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be deleted.")
 
     _raw_delete = delete
 
 
-class AuditEvent(models.Model):
-    """Append-only log: the model, its queryset and database triggers refuse UPDATE and DELETE."""
+class AppendOnlyModel(models.Model):
+    """Rows are written once. The model, its queryset and database triggers (cdm.migration_ops.append_only)
+    refuse changes and deletes."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only: they cannot be deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
+    """Who did what to which object, naming fields, never values. Append-only."""
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # No database FK: deleting or deactivating a user must never rewrite the log.
@@ -81,22 +99,12 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-occurred_at"], name="audit_object_idx")]
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events are append-only: they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
 
 
 class KeyCanary(models.Model):

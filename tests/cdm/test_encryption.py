@@ -114,3 +114,20 @@ def test_debug_off_without_an_encryption_key_refuses_to_start():
     result = _run("check", DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="cdm.example.com",
                   CDM_BLIND_INDEX_KEY="x" * 40)
     assert result.returncode != 0 and "CRYPTOGRAPHY_KEY is not set" in result.stderr
+
+
+def test_a_wrong_encryption_key_with_the_right_signer_is_never_taken_for_the_right_one():
+    """Signed with the current secret but encrypted with another key: every try must fail cleanly,
+    never return garbage (the padding check alone lets about 1 in 256 through)."""
+    import pickle
+
+    from cdm.crypto import KeyPair, decrypt_bytes
+
+    with override_settings(CDM_ENCRYPTION_KEY="current-encryption-key", SECRET_KEY_FALLBACKS=[],
+                           CDM_ENCRYPTION_KEY_FALLBACKS=["old-encryption-key"]):
+        from django.conf import settings
+
+        for i in range(2000):
+            written_with_old = KeyPair(settings.SECRET_KEY, "old-encryption-key").fernet().encrypt(pickle.dumps(f"v{i}"))
+            data, stale = decrypt_bytes(written_with_old)
+            assert (pickle.loads(data), stale) == (f"v{i}", True)
