@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -57,10 +59,14 @@ class AppendOnlyQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be changed.")
 
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be changed.")
+
     def delete(self):
         raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be deleted.")
 
-    _raw_delete = delete
+    def _raw_delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only: they cannot be deleted.")
 
 
 class AppendOnlyModel(models.Model):
@@ -79,6 +85,14 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only: they cannot be deleted.")
+
+
+@receiver(pre_delete, dispatch_uid="cdm.refuse_append_only_cascade")
+def _refuse_cascade_delete(sender, instance, **kwargs):
+    # A cascade (e.g. deleting a customer) collects these rows instead of raw-deleting them once a
+    # pre_delete receiver exists, so this fires and the whole delete rolls back.
+    if isinstance(instance, AppendOnlyModel):
+        raise AppendOnlyError(f"{instance._meta.verbose_name_plural} are append-only: they cannot be deleted.")
 
 
 class AuditEvent(AppendOnlyModel):

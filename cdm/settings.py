@@ -177,6 +177,15 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # CDM domain settings ------------------------------------------------------
 CDM_DEFAULT_PHONE_REGION = os.environ.get("CDM_DEFAULT_PHONE_REGION", "US")
 CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
+# Satisfaction surveys: how long the signed link stays valid, and the address links in e-mails use.
+CDM_SURVEY_MAX_AGE_DAYS = int(os.environ.get("CDM_SURVEY_MAX_AGE_DAYS", "14"))
+CDM_PUBLIC_BASE_URL = os.environ.get("CDM_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CDM <no-reply@localhost>")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
+                               else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
 # Customers with no activity, order, request or edit for this many days are archived (3 years).
 CDM_ARCHIVE_AFTER_DAYS = int(os.environ.get("CDM_ARCHIVE_AFTER_DAYS", str(3 * 365)))
 # Keyed hash for exact lookups of encrypted values (national ID); its own key, never SECRET_KEY.

@@ -12,7 +12,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("customers/<str:customer_number>/consents/", include("consent.urls")),
     path("customers/", include("customers.urls")),
+    path("survey/", include("customers.survey_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class ConsentConfig(AppConfig):
     name = "consent"
+    verbose_name = "Consent"

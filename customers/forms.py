@@ -3,7 +3,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from cdm import access
-from customers.models import Customer
+from customers.models import Customer, ServiceRequest
 
 
 class CustomerEditForm(forms.Form):
@@ -29,3 +29,111 @@ class CustomerEditForm(forms.Form):
     def changes(self, customer: Customer) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "change_reason")}
         return {k: v for k, v in data.items() if getattr(customer, k) != v}
+
+
+class CustomerCreateForm(forms.Form):
+    """New customer: the team, the fields the role may edit, and how they found us. Validates; never saves.
+
+    `teams`: the teams the user may add customers to (selectors.customer_create_teams).
+    Fields in MATCH_FIELDS carry the class "match-field": the page looks up possible duplicates as they change.
+    """
+
+    MATCH_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country")
+    CREATE_FIELDS = ("lifecycle_stage", "source", "source_detail")
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None,
+                                  error_messages={"invalid_choice": _("You cannot add customers to this team.")})
+    create_anyway = forms.BooleanField(label=_("This is someone else: create a new customer anyway"), required=False)
+
+    def __init__(self, *args, user, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+        editable = [f for f in access.customer_fields(user, "edit") if f not in ("team", "owner")]
+        names = [*editable, *(f for f in self.CREATE_FIELDS if f not in editable)]
+        model_fields = fields_for_model(Customer, fields=names)
+        for name in names:
+            if model_fields.get(name) is not None:
+                self.fields[name] = model_fields[name]
+        # Normalisation happens in the service; accept what people type (e.g. "(202) 555-0143").
+        for name in ("email", "phone"):
+            if name in self.fields:
+                self.fields[name] = forms.CharField(label=self.fields[name].label, required=False, max_length=254)
+        if "family_name" in self.fields:
+            self.fields["family_name"].required = False  # the service names it with every other bad field at once
+        if "date_of_birth" in self.fields:
+            self.fields["date_of_birth"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        for name in self.MATCH_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "match-field"
+        self.order_fields(["team", *names, "create_anyway"])
+
+    def customer_data(self) -> dict:
+        """The customer's fields for services.customer_create_checked (team and confirmation apart)."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("team", "create_anyway")}
+
+    def match_data(self) -> dict:
+        """What the possible-duplicates lookup needs, as typed so far (also from an unbound, partial form)."""
+        data = self.data
+        return {name: data.get(name, "") for name in self.MATCH_FIELDS if name in self.fields}
+
+
+# --- service desk ------------------------------------------------------------------------------
+# Error messages say what to do; the templates put the field's label in front, so every error
+# names its field.
+
+class ServiceRequestLogForm(forms.Form):
+    """Log a service request or complaint. `assignees`: the users it may be assigned to."""
+
+    kind = forms.ChoiceField(label=_("Type"), choices=ServiceRequest.Kind.choices, initial=ServiceRequest.Kind.REQUEST)
+    channel = forms.ChoiceField(label=_("Channel"), choices=ServiceRequest.Channel.choices,
+                                initial=ServiceRequest.Channel.PHONE)
+    subject = forms.CharField(label=_("Subject"), max_length=200,
+                              error_messages={"required": _("Say in a few words what the customer needs.")})
+    description = forms.CharField(label=_("Description"), required=False, max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    priority = forms.ChoiceField(label=_("Priority"), choices=ServiceRequest.Priority.choices,
+                                 initial=ServiceRequest.Priority.NORMAL)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Unassigned"))
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class ServiceRequestStatusForm(forms.Form):
+    """Move an open request between the open statuses; closing goes through ServiceRequestCloseForm."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=[(s.value, s.label) for s in ServiceRequest.OPEN_STATUSES])
+
+
+class ServiceRequestCloseForm(forms.Form):
+    resolution = forms.CharField(label=_("Resolution"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+                                 error_messages={"required": _("Say how the request was resolved before closing it.")})
+    send_survey = forms.BooleanField(label=_("Send the customer a satisfaction survey"), required=False)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Write the note before saving it.")})
+    pinned = forms.BooleanField(label=_("Pin to the top"), required=False)
+
+
+class SurveyForm(forms.Form):
+    """The public one-question satisfaction survey."""
+
+    score = forms.TypedChoiceField(
+        coerce=int, widget=forms.RadioSelect,
+        choices=[(1, _("1 – very dissatisfied")), (2, _("2 – dissatisfied")), (3, _("3 – neither")),
+                 (4, _("4 – satisfied")), (5, _("5 – very satisfied"))],
+        error_messages={"required": _("Choose a score from 1 to 5."),
+                        "invalid_choice": _("Choose a score from 1 to 5.")},
+    )
+    comment = forms.CharField(label=_("Anything you would like to add? (optional)"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, subject: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].label = _("How satisfied are you with how we handled “%(subject)s”?") % {"subject": subject}

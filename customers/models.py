@@ -108,6 +108,9 @@ class Customer(models.Model):
     given_name = models.CharField(_("given name"), max_length=150, blank=True)
     family_name = models.CharField(_("family name"), max_length=150)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # Derived: normalize.search_name_for(given_name, family_name), set wherever names are written.
+    # Name search matches it, so accents and case never matter (trigram-indexed on PostgreSQL).
+    search_name = models.CharField(_("search name"), max_length=400, blank=True, default="", editable=False)
     # Contact
     email = models.CharField(_("e-mail"), max_length=254, blank=True, help_text=_("Normalised on save."))
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164, normalised on save."))
@@ -170,6 +173,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["team", "status", "family_name"], name="customer_team_status_name"),
             models.Index(Lower("family_name"), Lower("given_name"), name="customer_name_ci"),
+            # Equality and prefix (LIKE 'x%') on PostgreSQL; "contains" and typos use the trigram
+            # indexes of migration 0004. In Meta, not db_index, so the history table does not get it.
+            models.Index(fields=["search_name"], name="customer_search_name", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(fields=["status", "last_activity_at"], name="customer_status_activity"),

@@ -37,6 +37,38 @@ def normalize_text(value) -> str:
 
 normalize_name = normalize_text
 
+# People type "obrien" or "o'brien" for O’Brien, and "smith jones" for Smith-Jones.
+_SEARCH_PUNCTUATION = str.maketrans({**dict.fromkeys("'’‘`´ʼ", ""), **dict.fromkeys("-‐‑‒–—", " ")})
+# Letters NFKD does not decompose into a base letter plus marks, as people type them without accents.
+_UNDECOMPOSABLE = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe",
+                                 "þ": "th"})
+SEARCH_NAME_MAX_LENGTH = 400
+
+
+def search_key(value) -> str:
+    """Accent-free, case-folded, single-spaced form of a text, for matching what people type.
+
+    "  José  GARCÍA " → "jose garcia"; "Straße" → "strasse"; "Søren O’Brien-Ødegård" →
+    "soren obrien odegard". Idempotent.
+    """
+    if not value:
+        return ""
+    # Compatibility forms first ("𝓐" → "A", "ﬁ" → "fi"), then case folding, which can itself
+    # produce combining marks ("İ" → "i̇"), then the marks go.
+    text = unicodedata.normalize("NFKD", str(value).translate(_SEARCH_PUNCTUATION))
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_UNDECOMPOSABLE)
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def search_name_for(given_name, family_name) -> str:
+    """The stored `Customer.search_name`: search_key("given family").
+
+    Every writer of customer names sets it (normalize_customer_data does, for the services);
+    bulk writers that bypass the services (demo data, imports) must call this too.
+    """
+    return search_key(f"{given_name or ''} {family_name or ''}")[:SEARCH_NAME_MAX_LENGTH]
+
 
 def normalize_email(value) -> str:
     value = normalize_text(value)
@@ -175,7 +207,8 @@ def normalize_customer_data(data: dict, *, current: dict | None = None) -> dict:
     `data` holds only the fields being written; `current` the stored values, used where one
     field's meaning depends on another (the phone's region comes from the country).
     Raises one ValidationError naming every bad field; returns the normalised fields, with
-    address_status/address_issues and national_id_index added when their inputs are present.
+    address_status/address_issues, national_id_index and search_name added when their inputs
+    are present.
     """
     current = current or {}
     out: dict = {}
@@ -201,6 +234,11 @@ def normalize_customer_data(data: dict, *, current: dict | None = None) -> dict:
         run("phone", normalize_phone, region)
     if "date_of_birth" in data:
         run("date_of_birth", normalize_date_of_birth)
+    if "given_name" in data or "family_name" in data:
+        out["search_name"] = search_name_for(
+            out["given_name"] if "given_name" in data else current.get("given_name", ""),
+            out["family_name"] if "family_name" in data else current.get("family_name", ""),
+        )
     if "national_id" in data:
         from cdm.crypto import blind_index
 

@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
+import operator
 import re
+from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cdm import access
 from cdm.crypto import blind_index_candidates
 from customers.models import UNTRACKED_FIELDS, Customer, ExternalIdentity
-from customers.normalize import normalize_national_id, normalize_phone, normalize_text
+from customers.normalize import (
+    normalize_country,
+    normalize_date_of_birth,
+    normalize_email,
+    normalize_national_id,
+    normalize_phone,
+    normalize_text,
+    search_key,
+    search_name_for,
+)
 
 _DIGITS = re.compile(r"\d")
+_PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s\-./]")
 
 
-def customer_list(*, user, status: str = Customer.Status.ACTIVE) -> QuerySet[Customer]:
-    """Customers the user may see; active ones unless `status` asks for another status or "all"."""
+def customer_list(*, user, status: str = Customer.Status.ACTIVE, query: str = "") -> QuerySet[Customer]:
+    """Customers the user may see; active ones unless `status` asks for another status or "all".
+
+    With a `query`, only the customers matching it, best match first (see customer_search);
+    without, in name order.
+    """
     qs = Customer.objects.restrict(user, "view").select_related("team")
     if status != "all":
         qs = qs.filter(status=status if status in Customer.Status.values else Customer.Status.ACTIVE)
-    return qs
+    if normalize_text(query):
+        return customer_search(queryset=qs, user=user, query=query)
+    return qs.order_by("family_name", "given_name", "pk")
 
 
 def customers_inactive(*, cutoff) -> QuerySet[Customer]:
@@ -41,38 +75,213 @@ def customers_inactive(*, cutoff) -> QuerySet[Customer]:
     return qs
 
 
-def customer_get(*, user, customer_number: str, action: str = "view") -> Customer:
-    """One customer by public number; outside the user's rights it does not exist (404)."""
-    return get_object_or_404(Customer.objects.restrict(user, action).select_related("team", "owner"),
-                             customer_number=customer_number)
+class CustomerMerged(Http404):
+    """The customer was merged into `survivor` (None: the user may not see the survivor).
+
+    A 404 wherever nothing catches it; views wrapped in customers.views.follow_merged redirect instead.
+    """
+
+    def __init__(self, customer: Customer, survivor: Customer | None):
+        super().__init__("No customer matches the given query.")  # never names the survivor
+        self.customer = customer
+        self.survivor = survivor
+
+
+def customer_get(*, user, customer_number: str, action: str = "view", follow_merged: bool = True) -> Customer:
+    """One customer by public number; outside the user's rights it does not exist (404).
+
+    A merged customer raises CustomerMerged (a 404 naming the survivor, for follow_merged views to
+    redirect); `follow_merged=False` returns it as it is (merge review, undo).
+    """
+    customer = get_object_or_404(Customer.objects.restrict(user, action).select_related("team", "owner"),
+                                 customer_number=customer_number)
+    if follow_merged and customer.status == Customer.Status.MERGED:
+        raise CustomerMerged(customer, customer_resolve_merged(user=user, customer=customer))
+    return customer
+
+
+def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> Customer | None:
+    """The customer a merged customer lives on in (following merges of merges), if `user` may see it."""
+    visible = Customer.objects.restrict(user, "view").only("pk", "customer_number", "status", "merged_into")
+    seen, current = {customer.pk}, customer
+    for _hop in range(max_hops):
+        if current.status != Customer.Status.MERGED or current.merged_into_id is None:
+            break
+        current = visible.filter(pk=current.merged_into_id).first()
+        if current is None or current.pk in seen:
+            return None
+        seen.add(current.pk)
+    return None if current is customer or current.status == Customer.Status.MERGED else current
+
+
+# Search ranks, best first: an identifier typed in full, the start of a name or number, a fragment, a near miss.
+RANK_EXACT, RANK_PREFIX, RANK_CONTAINS, RANK_SIMILAR = range(4)
+# Near misses (typos, PostgreSQL) are searched only when fewer real matches than this exist.
+FUZZY_UNLESS = 25
 
 
 def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
-    """Match a fragment against number, name, e-mail, phone (any format), external ID and,
-    for users who may see it, national ID (through the blind index)."""
+    """The customers of `queryset` matching a fragment, best first, annotated with `search_rank` (RANK_*).
+
+    Matches the customer number (exact or prefix) and the name (every word contained in the
+    accent-free, case-folded `search_name`, so "jose garcia" finds "José García"; on PostgreSQL
+    also by trigram word similarity, so "lovelase" finds "Lovelace"); for roles that may see them,
+    the e-mail (exact, prefix or fragment), the phone in any format (normalised to E.164, exact),
+    external IDs (exact) and the national ID (through the blind index, exact).
+
+    Every condition can use an index on PostgreSQL (trigram GIN for fragments, see migration 0004),
+    which is why external IDs are looked up first (one small query) rather than in a subquery.
+    """
     query = normalize_text(query)
     if not query:
         return queryset
     visible = access.visible_groups(user)
-    cond = Q(customer_number__startswith=query) if query.isdigit() else Q()
-    tokens = query.split(" ")
-    name_q = Q()
-    for token in tokens:
-        name_q &= Q(family_name__icontains=token) | Q(given_name__icontains=token)
-    cond |= name_q
+    postgres = connections[queryset.db].vendor == "postgresql"
+    ranks: dict[int, list[Q]] = {RANK_EXACT: [], RANK_PREFIX: [], RANK_CONTAINS: [], RANK_SIMILAR: []}
+    compact = _NUMBER_SEPARATORS.sub("", query)
+    numeric = compact.isdigit()
+    key = search_key(query)
+    if numeric:
+        ranks[RANK_EXACT].append(Q(customer_number=compact))
+        ranks[RANK_PREFIX].append(Q(customer_number__startswith=compact))
+    elif key and "@" not in query:  # an e-mail address is no name: matching it as one only adds noise
+        ranks[RANK_PREFIX].append(Q(search_name__startswith=key) | Q(search_name__contains=f" {key}"))
+        ranks[RANK_CONTAINS].append(reduce(operator.and_, (Q(search_name__contains=word) for word in key.split(" "))))
+        if postgres and len(key) >= 3:
+            from django.contrib.postgres.lookups import TrigramStrictWordSimilar, TrigramWordSimilar
+
+            # pg_trgm's default thresholds: word similarity ≥ 0.6 (part of a name), strict word
+            # similarity ≥ 0.5 (whole words: "lovlace" for "Lovelace"). Both use the GIN index.
+            ranks[RANK_SIMILAR].append(Q(TrigramWordSimilar(F("search_name"), Value(key)))
+                                       | Q(TrigramStrictWordSimilar(F("search_name"), Value(key))))
     if access.FG.CONTACT in visible:
+        email = query.lower()
         if "@" in query:
-            cond |= Q(email__istartswith=query.lower())
-        if len(_DIGITS.findall(query)) >= 6:
-            try:
-                cond |= Q(phone=normalize_phone(query))
-            except ValidationError:
-                pass
+            ranks[RANK_EXACT].append(Q(email=_email_or_none(query) or email))
+            ranks[RANK_PREFIX].append(Q(email__startswith=email))
+        elif len(email) >= 3 and not numeric and " " not in email:
+            ranks[RANK_CONTAINS].append(Q(email__contains=email))
+        phone = _phone_or_none(query)
+        if phone:
+            ranks[RANK_EXACT].append(Q(phone=phone))
     if access.FG.GOVERNANCE in visible:
-        cond |= Q(pk__in=ExternalIdentity.objects.filter(external_id=query).values("customer_id"))
-    if access.FG.SENSITIVE in visible and len(query) >= 4:
-        cond |= Q(national_id_index__in=blind_index_candidates(normalize_national_id(query)))
-    return queryset.filter(cond)
+        linked = list(ExternalIdentity.objects.filter(external_id=query).values_list("customer_id", flat=True)[:100])
+        if linked:
+            ranks[RANK_EXACT].append(Q(pk__in=linked))
+    if access.FG.SENSITIVE in visible and len(compact) >= 4:
+        ranks[RANK_EXACT].append(Q(national_id_index__in=blind_index_candidates(normalize_national_id(query))))
+
+    conditions = {rank: reduce(operator.or_, qs) for rank, qs in ranks.items() if qs}
+    if not conditions:  # e.g. an e-mail address typed by a role that may not see e-mail addresses
+        return queryset.none()
+    if RANK_SIMILAR in conditions and len(conditions) > 1:
+        # Near misses only help when real matches are few; skipping them otherwise keeps a common
+        # name fast (similarity is costly per row). One LIMITed count decides.
+        precise = reduce(operator.or_, (c for rank, c in conditions.items() if rank != RANK_SIMILAR))
+        if queryset.filter(precise).order_by()[:FUZZY_UNLESS].count() >= FUZZY_UNLESS:
+            del conditions[RANK_SIMILAR]
+    qs = queryset.filter(reduce(operator.or_, conditions.values())).annotate(search_rank=Case(
+        *(When(condition, then=Value(rank)) for rank, condition in conditions.items()),
+        default=Value(RANK_SIMILAR), output_field=IntegerField(),
+    ))
+    if postgres and RANK_SIMILAR in conditions:
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        qs = qs.annotate(search_similarity=TrigramWordSimilarity(Value(key), "search_name"))
+        return qs.order_by("search_rank", "-search_similarity", "family_name", "given_name", "pk")
+    return qs.order_by("search_rank", "family_name", "given_name", "pk")
+
+
+def _email_or_none(value) -> str | None:
+    try:
+        return normalize_email(value) or None
+    except ValidationError:
+        return None
+
+
+def _phone_or_none(value, region: str | None = None) -> str | None:
+    """E.164 for something typed as a phone number ("(202) 555-0143", "+1 202-555-0143"), else None."""
+    value = normalize_text(value)
+    if len(_DIGITS.findall(value)) < 6 or not _PHONE_LIKE.fullmatch(value):
+        return None
+    try:
+        return normalize_phone(value, region) or None
+    except ValidationError:
+        return None
+
+
+# --- possible duplicates (creating a customer; later: duplicate detection) -------------------
+
+# Trigram similarity of two search names above which, with the same birth date, they look like one person.
+DUPLICATE_NAME_SIMILARITY = 0.5
+
+
+def customer_possible_duplicates(*, user, email: str = "", phone: str = "", given_name: str = "", family_name: str = "",
+                                 date_of_birth=None, country: str = "") -> QuerySet[Customer]:
+    """Existing customers that may be the person described, most reasons first.
+
+    Matches the same e-mail or the same phone (both normalised as the services store them; the phone's
+    region from `country`), the same search name and date of birth, and on PostgreSQL a very similar
+    name with the same date of birth. Values that do not normalise are ignored, not errors: this
+    runs while the agent is still typing. Merged and erased customers are left out; archived ones
+    are kept (restore them rather than create them again). Annotated with the booleans same_email,
+    same_phone, same_name_and_birth, similar_name_and_birth and their sum `match_count`.
+    `user=None` means the system itself (every customer).
+    """
+    qs = Customer.objects.all() if user is None else Customer.objects.restrict(user, "view")
+    visible = access.FG.ALL if user is None else access.visible_groups(user)
+    try:
+        region = normalize_country(country) or None
+    except ValidationError:
+        region = None
+    try:
+        birth = normalize_date_of_birth(date_of_birth)
+    except ValidationError:
+        birth = None
+    name = search_name_for(given_name, family_name) if normalize_text(family_name) else ""
+    reasons: dict[str, Q] = {}
+    if access.FG.CONTACT in visible:
+        email = _email_or_none(email)
+        if email:
+            reasons["same_email"] = Q(email=email)
+        phone = _phone_or_none(phone, region)
+        if phone:
+            reasons["same_phone"] = Q(phone=phone)
+    if name and birth:
+        reasons["same_name_and_birth"] = Q(search_name=name, date_of_birth=birth)
+        if connections[qs.db].vendor == "postgresql":
+            from django.contrib.postgres.search import TrigramSimilarity
+
+            reasons["similar_name_and_birth"] = Q(date_of_birth=birth) & Q(
+                GreaterThan(TrigramSimilarity("search_name", name), DUPLICATE_NAME_SIMILARITY))
+    if not reasons:
+        return qs.none()
+    return (
+        qs.exclude(status__in=[Customer.Status.MERGED, Customer.Status.ERASED])
+        .filter(reduce(operator.or_, reasons.values()))
+        .select_related("team")
+        .annotate(**{reason: ExpressionWrapper(condition, output_field=BooleanField())
+                     for reason, condition in reasons.items()})
+        .annotate(match_count=reduce(operator.add, (
+            Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for condition in reasons.values())))
+        .order_by("-match_count", "family_name", "given_name", "pk")
+    )
+
+
+def customer_create_teams(*, user):
+    """The teams `user` may add customers to: every team for roles that change all customers,
+    else the teams where they (or their groups) hold cdm.add_team_customers."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from cdm.models import Team
+
+    teams = Team.objects.order_by("name")
+    if user is None or not user.is_active or not user.has_perm("customers.add_customer"):
+        return teams.none()
+    if user.is_superuser or user.has_perm("customers.change_all_customers"):
+        return teams
+    return get_objects_for_user(user, "cdm.add_team_customers", klass=teams, accept_global_perms=False)
 
 
 def history_fields(user) -> list[str]:
@@ -187,3 +396,66 @@ def customer_change_since(*, customer: Customer, version: int) -> dict | None:
     last = customer.history.select_related("history_user").order_by("-history_date", "-history_id").first()
     return {"version": customer.version, "user": _user_label(getattr(last, "history_user", None)),
             "at": getattr(last, "history_date", None), "reason": getattr(last, "history_change_reason", "") or ""}
+
+
+# --- service desk: requests, notes, feedback ---------------------------------------------------
+
+def service_requests_open(*, user, customer: Customer) -> QuerySet:
+    """The customer's open requests and complaints, newest first."""
+    from customers.models import ServiceRequest
+
+    return (ServiceRequest.objects.restrict(user, "view")
+            .filter(customer=customer, status__in=ServiceRequest.OPEN_STATUSES)
+            .select_related("assignee").order_by("-opened_at", "-pk"))
+
+
+def service_request_get(*, user, customer: Customer, reference: str, action: str = "view"):
+    """One request of `customer` by reference; outside the user's rights it does not exist (404)."""
+    from customers.models import ServiceRequest
+
+    return get_object_or_404(ServiceRequest.objects.restrict(user, action).select_related("customer"),
+                             customer=customer, reference=reference)
+
+
+def service_requests_mine(*, user) -> QuerySet:
+    """The user's open requests across their customers, oldest first: assigned to them, or logged by
+    them and assigned to no one."""
+    from customers.models import ServiceRequest
+
+    return (ServiceRequest.objects.restrict(user, "view")
+            .filter(status__in=ServiceRequest.OPEN_STATUSES)
+            .filter(Q(assignee=user) | Q(assignee__isnull=True, created_by=user))
+            .select_related("customer", "assignee").order_by("opened_at", "pk"))
+
+
+def service_request_assignees(*, customer: Customer, user) -> QuerySet:
+    """Who a request of `customer` can be assigned to: active agents of the customer's team, and the user."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    agents = (User.objects.filter(is_active=True, groups__name=access.CUSTOMER_SERVICE)
+              .filter(groups=customer.team.group_id).values("pk"))
+    return User.objects.filter(Q(pk__in=agents) | Q(pk=user.pk, is_active=True)).order_by(
+        "first_name", "last_name", "username")
+
+
+def service_request_can_update(*, user, customer: Customer) -> bool:
+    """May the user change the status of (and close) this customer's requests?"""
+    return (user.has_perm("customers.change_servicerequest")
+            and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists())
+
+
+def notes_latest(*, user, customer: Customer, limit: int = 20) -> list:
+    """The customer's latest notes, pinned ones first."""
+    from customers.models import Note
+
+    return list(Note.objects.restrict(user, "view").filter(customer=customer)
+                .select_related("author").order_by("-pinned", "-created_at", "-pk")[:limit])
+
+
+def feedback_list(*, user, customer: Customer, limit: int = 20) -> list:
+    """Feedback the customer gave, newest first, with the request it is about."""
+    from customers.models import Feedback
+
+    return list(Feedback.objects.restrict(user, "view").filter(customer=customer)
+                .select_related("service_request").order_by("-received_at", "-pk")[:limit])

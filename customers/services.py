@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -44,6 +46,8 @@ from customers.normalize import normalize_customer_data, normalize_text
 # Fields a user sets when creating a customer besides those their role edits.
 CREATE_FIELDS = frozenset({"source", "source_detail", "lifecycle_stage", "owner"})
 SENSITIVE_FIELDS = frozenset(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
+# Set by normalize_customer_data from other fields; a change reason names what the user changed.
+DERIVED_FIELDS = frozenset({"address_status", "address_issues", "national_id_index", "search_name"})
 
 
 # --- customer numbers -------------------------------------------------------------------
@@ -147,6 +151,42 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
     return customer
 
 
+DUPLICATE_MATCH_FIELDS = ("email", "phone", "given_name", "family_name", "date_of_birth", "country")
+
+
+@transaction.atomic
+def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reason: str = "", **fields) -> Customer:
+    """customer_create, refusing to create a possible duplicate unless the user confirms.
+
+    Possible duplicates are selectors.customer_possible_duplicates within `by`'s rights. With some
+    and no `create_anyway`, a ValidationError on "create_anyway" (code "possible_duplicate") names
+    them, together with any other field errors, and nothing is saved. With `create_anyway`, the
+    history reason and an audit event ("customer.create_despite_match") name the matched customers.
+    """
+    from customers.selectors import customer_possible_duplicates
+
+    errors: dict[str, list] = {}
+    try:
+        normalize_customer_data(fields)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    matches = list(customer_possible_duplicates(
+        user=by, **{f: fields[f] for f in DUPLICATE_MATCH_FIELDS if fields.get(f) not in (None, "")})[:20])
+    numbers = ", ".join(m.customer_number for m in matches)
+    if matches and not create_anyway:
+        errors["create_anyway"] = [ValidationError(
+            _("Possibly already a customer: %(numbers)s. Open the existing customer, or confirm that this is "
+              "someone else to create a new one.") % {"numbers": numbers}, code="possible_duplicate")]
+    if errors:
+        raise ValidationError(errors)
+    if not matches:
+        return customer_create(by=by, team=team, reason=reason, **fields)
+    why = _("Created despite possible duplicates: %(numbers)s") % {"numbers": numbers}
+    customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
+    audit_record(by=by, action="customer.create_despite_match", obj=customer, reason=why)
+    return customer
+
+
 @transaction.atomic
 def customer_update(*, customer: Customer, by, version: int, reason: str = "", **changes) -> Customer:
     """Change master data. A stale `version` raises ConflictError; nothing is overwritten."""
@@ -165,7 +205,7 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
     current.version += 1
     _full_clean(current)
     _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {
-        "fields": ", ".join(sorted(f for f in changed if f not in ("address_status", "address_issues", "national_id_index")))})
+        "fields": ", ".join(sorted(f for f in changed if f not in DERIVED_FIELDS))})
     sensitive = SENSITIVE_FIELDS & set(changed)
     if sensitive:
         audit_record(by=by, action="customer.update", obj=current, fields=sensitive, reason=reason)
@@ -500,3 +540,120 @@ def customer_grant_revoke(*, grant, by) -> None:
     audit_record(by=by, action="customer.grant_revoke", obj=grant.content_object,
                  fields=[grant.permission.codename.split("_")[0]], reason=f"from {holder}")
     grant.delete()
+
+
+# --- service desk: closing requests, satisfaction surveys -----------------------------------
+
+SURVEY_SALT = "customers.survey"
+SURVEY_CHANNEL = "survey"
+
+
+def _survey_max_age_days() -> int:
+    return settings.CDM_SURVEY_MAX_AGE_DAYS
+
+
+def _survey_error(field: str, code: str, message: str) -> ValidationError:
+    # A dict ValidationError drops a top-level `code`: carry it on the inner error instead.
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _survey_answered(request: ServiceRequest) -> bool:
+    return Feedback.objects.filter(service_request=request, kind=Feedback.Kind.CSAT, channel=SURVEY_CHANNEL).exists()
+
+
+@transaction.atomic
+def service_request_close(*, request: ServiceRequest, by, resolution: str, send_survey: bool = False,
+                          reason: str = "") -> ServiceRequest:
+    """Close a request with its resolution; with `send_survey`, e-mail the customer a one-question survey.
+
+    The survey is queued on commit and only for customers with an e-mail address.
+    """
+    _require_perm(by, "customers.change_servicerequest")
+    current = _restricted(ServiceRequest, by, "change").select_for_update().get(pk=request.pk)
+    if current.status == ServiceRequest.Status.CLOSED:
+        # A double submit on a live call must neither close twice nor send two surveys.
+        raise ValidationError({"status": ValidationError(
+            _("%(reference)s is already closed.") % {"reference": current.reference}, code="closed")})
+    closed = service_request_update(request=current, by=by, status=ServiceRequest.Status.CLOSED,
+                                    resolution=(resolution or "").strip(), reason=reason or _("Closed"))
+    if send_survey and closed.customer.email:
+        from customers.tasks import service_request_send_survey
+
+        transaction.on_commit(lambda: service_request_send_survey.delay(closed.pk))
+    return closed
+
+
+def survey_token_make(request: ServiceRequest) -> str:
+    """A signed, timestamped token naming the request; it expires after CDM_SURVEY_MAX_AGE_DAYS."""
+    return signing.dumps({"sr": request.pk}, salt=SURVEY_SALT)
+
+
+def _survey_request(token: str) -> ServiceRequest:
+    invalid = _survey_error("token", "invalid", _("This survey link is not valid. Please use the link from "
+                                                   "your e-mail exactly as it was sent."))
+    try:
+        data = signing.loads(token, salt=SURVEY_SALT, max_age=_survey_max_age_days() * 24 * 60 * 60)
+    except signing.SignatureExpired:
+        raise _survey_error("token", "expired", _("This survey link has expired.")) from None
+    except signing.BadSignature:
+        raise invalid from None
+    pk = data.get("sr") if isinstance(data, dict) else None
+    # The signed token is the customer's only credential (no user, hence no restrict()): it names
+    # one request, and the public page shows nothing of it but its subject.
+    request = ServiceRequest.objects.select_related("customer").filter(pk=pk).first() if isinstance(pk, int) else None
+    if request is None or request.customer.status in (Customer.Status.MERGED, Customer.Status.ERASED):
+        raise invalid
+    return request
+
+
+def survey_token_read(token: str) -> ServiceRequest:
+    """The request a survey link points at.
+
+    Raises ValidationError on "token" with code "expired", "invalid" (tampered, unknown request)
+    or "answered" (the survey of this request was already answered).
+    """
+    request = _survey_request(token)
+    if _survey_answered(request):
+        raise _survey_error("token", "answered", _("This survey has already been answered. Thank you!"))
+    return request
+
+
+@transaction.atomic
+def survey_answer(*, token: str, score: int, comment: str = "") -> Feedback:
+    """Store the customer's answer as CSAT feedback on the request; a second answer is refused."""
+    request = _survey_request(token)
+    # Lock the request row: two tabs submitting at once must not store two answers.
+    ServiceRequest.objects.select_for_update().filter(pk=request.pk).first()
+    if _survey_answered(request):
+        raise _survey_error("token", "answered", _("This survey has already been answered. Thank you!"))
+    return feedback_record(customer=request.customer, kind=Feedback.Kind.CSAT, score=score, comment=comment or "",
+                           service_request=request, channel=SURVEY_CHANNEL, by=None)
+
+
+def service_request_survey_message(*, request_id: int) -> dict | None:
+    """The survey e-mail of a closed request as send_mail() keyword arguments, or None if none is due
+    (request gone or reopened, no e-mail address, already answered)."""
+    request = ServiceRequest.objects.select_related("customer").filter(pk=request_id).first()
+    if (request is None or request.status != ServiceRequest.Status.CLOSED or not request.customer.email
+            or request.customer.status in (Customer.Status.MERGED, Customer.Status.ERASED)
+            or _survey_answered(request)):
+        return None
+    base_url = settings.CDM_PUBLIC_BASE_URL.rstrip("/")
+    link = base_url + reverse("survey:answer", args=[survey_token_make(request)])
+    customer = request.customer
+    greeting = _("Hello %(name)s,") % {"name": customer.given_name} if customer.given_name else _("Hello,")
+    body = "\n\n".join([
+        greeting,
+        _("we have closed your request “%(subject)s” (%(reference)s).") % {
+            "subject": request.subject, "reference": request.reference},
+        _("How satisfied are you with how we handled it? It is one question:"),
+        link,
+        _("The link works for %(days)s days.") % {"days": _survey_max_age_days()},
+        _("Thank you for your time."),
+    ])
+    return {
+        "subject": _("How did we do? (%(reference)s)") % {"reference": request.reference},
+        "message": body + "\n",
+        "from_email": None,
+        "recipient_list": [customer.email],
+    }

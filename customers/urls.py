@@ -6,9 +6,18 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
-    path("<str:customer_number>/", views.customer_detail, name="detail"),
-    path("<str:customer_number>/edit/", views.customer_edit, name="edit"),
-    path("<str:customer_number>/restore/", views.customer_restore, name="restore"),
+    # Before "<customer_number>/", which would take "new" for a customer number.
+    path("new/", views.customer_create, name="create"),
+    path("new/matches/", views.customer_create_matches, name="create_matches"),
+    path("requests/mine/", views.my_requests, name="my_requests"),
+    # follow_merged: a merged customer's page redirects to the survivor's.
+    path("<str:customer_number>/", views.follow_merged(views.customer_detail), name="detail"),
+    path("<str:customer_number>/requests/", views.service_requests, name="service_requests"),
+    path("<str:customer_number>/requests/<str:reference>/", views.service_request_change, name="service_request"),
+    path("<str:customer_number>/notes/", views.customer_notes, name="notes"),
+    path("<str:customer_number>/feedback/", views.customer_feedback, name="feedback"),
+    path("<str:customer_number>/edit/", views.follow_merged(views.customer_edit), name="edit"),
+    path("<str:customer_number>/restore/", views.follow_merged(views.customer_restore), name="restore"),
     path("<str:customer_number>/timeline/", views.customer_timeline, name="timeline"),
     path("<str:customer_number>/version/", views.customer_version, name="version"),
     path("<str:customer_number>/reveal/", views.customer_reveal, name="reveal"),

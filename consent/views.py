@@ -1,0 +1,86 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from consent import selectors, services
+from consent.forms import ConsentRecordForm
+from consent.models import ConsentRecord
+from customers.models import Customer
+from customers.selectors import customer_get
+
+# Tells the 360° page to reload its timeline after a write.
+TIMELINE_CHANGED = "timeline-changed"
+
+
+def customer_consents_context(request, customer, *, form=None, recorded=None) -> dict:
+    """Context for consent/_customer_consents.html and consent/_consent_badges.html, under the key "consent".
+
+    The 360° page merges it into its own: `context |= customer_consents_context(request, customer)`.
+    """
+    user = request.user
+    can_record = user.has_perm(services.RECORD_PERM)
+    return {"consent": {
+        "customer": customer,
+        "visible": selectors.consent_visible(user),
+        "statuses": selectors.consent_status(customer=customer, user=user),
+        "can_record": can_record,
+        "form": form if form is not None else (ConsentRecordForm() if can_record else None),
+        "recorded": recorded,
+    }}
+
+
+@login_required
+def customer_consents(request, customer_number):
+    """GET: the consents section (htmx; `?part=history` for the record list) or the full page.
+
+    POST: record what the customer said on the phone; htmx gets the refreshed section back.
+    """
+    customer = customer_get(user=request.user, customer_number=customer_number)
+    if not selectors.consent_visible(request.user):
+        raise PermissionDenied
+    partial = bool(request.htmx) and not request.htmx.boosted
+    if request.method == "GET" and partial and request.GET.get("part") == "history":
+        response = render(request, "consent/_consent_history.html", {
+            "customer": customer, "history": selectors.consent_history(customer=customer, user=request.user)})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    form, recorded = None, None  # recorded: the success message shown in the refreshed partial
+    if request.method == "POST":
+        if not request.user.has_perm(services.RECORD_PERM):
+            raise PermissionDenied
+        form = ConsentRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                record = services.consent_record(customer=customer, by=request.user,
+                                                 method=ConsentRecord.Method.VERBAL, source=_("phone call"),
+                                                 **form.service_kwargs())
+            except Customer.DoesNotExist:
+                raise Http404 from None  # rights withdrawn since the page loaded
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for field, messages_ in errors.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                recorded = _("Recorded: %(customer)s %(state)s consent to %(purpose)s.") % {
+                    "customer": customer.full_name, "purpose": record.purpose.name,
+                    "state": _("granted") if record.granted else _("withdrew")}
+                if not partial:
+                    messages.success(request, recorded)
+                    return redirect("consent:customer", customer_number=customer.customer_number)
+                form = None  # a fresh form for the next purpose
+        if form is not None:
+            form.focus_first_error()
+    context = customer_consents_context(request, customer, form=form, recorded=recorded)
+    if partial:
+        response = render(request, "consent/_customer_consents.html", context | {"oob_badges": bool(recorded)})
+        if recorded:
+            response["HX-Trigger"] = TIMELINE_CHANGED
+    else:
+        context["history"] = selectors.consent_history(customer=customer, user=request.user)
+        response = render(request, "consent/consent_page.html", context | {"customer": customer})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
