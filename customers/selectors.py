@@ -459,3 +459,11 @@ def feedback_list(*, user, customer: Customer, limit: int = 20) -> list:
 
     return list(Feedback.objects.restrict(user, "view").filter(customer=customer)
                 .select_related("service_request").order_by("-received_at", "-pk")[:limit])
+
+
+def customer_suspected_duplicates(*, customer: Customer, user, limit: int = 5) -> list[Customer]:
+    """Other customers (within the user's rights) that look like the same person, for the 360° flag."""
+    matches = customer_possible_duplicates(
+        user=user, email=customer.email, phone=customer.phone, given_name=customer.given_name,
+        family_name=customer.family_name, date_of_birth=customer.date_of_birth, country=str(customer.country or ""))
+    return list(matches.exclude(pk=customer.pk)[:limit])

@@ -120,3 +120,15 @@ def test_the_pages_parts_are_404_for_another_team(client, customer, users, name)
     url = reverse(f"customers:{name}", args=[customer.customer_number])
     response = client.post(url) if name == "reveal" else client.get(url)
     assert response.status_code == 404
+
+
+def test_the_header_flags_a_suspected_duplicate(client, customer, users, north, south):
+    from tests.factories import CustomerFactory
+
+    twin = CustomerFactory(team=north, given_name="Ada", family_name="Lovelace", email=customer.email.upper())
+    hidden_twin = CustomerFactory(team=south, given_name="Ada", family_name="Lovelace", phone=customer.phone)
+    body = _page(client, users["agent"], customer).content.decode()
+    assert "Suspected duplicate of" in body and twin.customer_number in body
+    assert hidden_twin.customer_number not in body  # another team's customer stays invisible
+    alone = CustomerFactory(team=north, given_name="Charles", family_name="Babbage")
+    assert "Suspected duplicate" not in _page(client, users["agent"], alone).content.decode()
