@@ -471,6 +471,8 @@ class ServiceRequest(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     opened_at = models.DateTimeField(_("opened"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when the satisfaction survey went out: a redelivered task must not mail the customer twice.
+    survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True))

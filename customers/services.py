@@ -630,6 +630,25 @@ def survey_answer(*, token: str, score: int, comment: str = "") -> Feedback:
                            service_request=request, channel=SURVEY_CHANNEL, by=None)
 
 
+@transaction.atomic
+def service_request_survey_send(*, request_id: int) -> bool:
+    """Send the survey e-mail of a closed request once; False when none is due or it already went out.
+
+    The row lock and `survey_sent_at` make a redelivered or doubled task a no-op; only a crash between
+    sending and committing can still send twice.
+    """
+    from django.core.mail import send_mail
+
+    locked = ServiceRequest.objects.select_for_update().filter(pk=request_id, survey_sent_at__isnull=True).first()
+    message = service_request_survey_message(request_id=request_id) if locked else None
+    if message is None:
+        return False
+    send_mail(**message)
+    locked.survey_sent_at = timezone.now()
+    _save_with_history(locked, by=None, reason=_("Satisfaction survey sent"))
+    return True
+
+
 def service_request_survey_message(*, request_id: int) -> dict | None:
     """The survey e-mail of a closed request as send_mail() keyword arguments, or None if none is due
     (request gone or reopened, no e-mail address, already answered)."""

@@ -194,3 +194,19 @@ def test_service_close_queues_the_survey_only_on_commit_and_with_an_email(users,
     assert len(callbacks) == 1 and mail.outbox == []  # nothing is sent before the commit
     callbacks[0]()
     assert [m.to for m in mail.outbox] == [[customer.email]]
+
+
+@pytest.mark.django_db
+def test_a_redelivered_survey_task_sends_one_email(customer, users, mailoutbox):
+    """acks_late redelivers a task after a worker crash: the customer still gets one e-mail."""
+    from customers.models import ServiceRequest
+
+    request = services.service_request_create(customer=customer, by=users["agent"], subject="Billing question")
+    services.service_request_update(request=request, by=users["agent"], status=ServiceRequest.Status.CLOSED,
+                                    resolution="Explained the invoice")
+    assert service_request_send_survey.apply(args=[request.pk]).get() is True
+    assert service_request_send_survey.apply(args=[request.pk]).get() is False
+    assert len(mailoutbox) == 1
+    request.refresh_from_db()
+    assert request.survey_sent_at is not None
+    assert request.history.latest().history_change_reason == "Satisfaction survey sent"
