@@ -146,7 +146,11 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
         ranks[RANK_PREFIX].append(Q(customer_number__startswith=compact))
     elif key and "@" not in query:  # an e-mail address is no name: matching it as one only adds noise
         ranks[RANK_PREFIX].append(Q(search_name__startswith=key) | Q(search_name__contains=f" {key}"))
-        ranks[RANK_CONTAINS].append(reduce(operator.and_, (Q(search_name__contains=word) for word in key.split(" "))))
+        if len(key) >= 3:
+            # Shorter fragments match name starts only: "contains" on one or two letters cannot use the
+            # trigram index and would scan a team's whole portfolio for a near-random hit list.
+            ranks[RANK_CONTAINS].append(
+                reduce(operator.and_, (Q(search_name__contains=word) for word in key.split(" "))))
         if postgres and len(key) >= 3:
             from django.contrib.postgres.lookups import TrigramStrictWordSimilar, TrigramWordSimilar
 

@@ -77,8 +77,8 @@ def test_a_missing_id_looks_exactly_like_another_teams_customer(client, users, p
 def test_customer_list_and_search_show_only_the_users_customers(client, users, pair, username, sees):
     client.force_login(users[username])
     body = client.get(reverse("customers:list")).content.decode()
-    searched = client.get(reverse("customers:list"), {"q": "o"}).content.decode()
     for which, customer in pair.items():
+        searched = client.get(reverse("customers:list"), {"q": customer.family_name[:4]}).content.decode()
         assert (customer.family_name in body) == (which in sees)
         assert (customer.family_name in searched) == (which in sees)
 
