@@ -1,0 +1,88 @@
+"""Shared by the benchmarks: Django on PostgreSQL only, the run's context, the figures table.
+
+Every benchmark is one command that measures its figures side by side in one run and prints them
+with their ratio; see bench/README.md. Nothing here is imported by the application or the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django() -> None:
+    """Django against the PostgreSQL in DATABASE_URL; anything else is refused."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        sys.exit("bench: the benchmarks measure PostgreSQL. Set DATABASE_URL, e.g.\n"
+                 "  DATABASE_URL=postgres://postgres@127.0.0.1:55499/cdm_bench python bench/seed_rate.py\n"
+                 "on a database of its own: the benchmarks seed demo data and change it.")
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdm.settings")
+    os.environ.setdefault("DEBUG", "1")  # development keys and demo logins; no page is ever served
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit(f"bench: DATABASE_URL points at {connection.vendor}, not PostgreSQL.")
+
+
+def context() -> list[tuple[str, str]]:
+    """What the figures depend on: machine, server version and settings, load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version'), current_setting('shared_buffers'), "
+                       "current_setting('max_wal_size'), current_setting('synchronous_commit'), "
+                       "current_database()")
+        version, buffers, wal, sync, db = cursor.fetchone()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return [("machine", f"{os.cpu_count()} cores, load average {load}"),
+            ("PostgreSQL", f"{version} (database {db}; shared_buffers {buffers}, max_wal_size {wal}, "
+                           f"synchronous_commit {sync})")]
+
+
+def table_count(model) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(model._meta.db_table)}")
+        return cursor.fetchone()[0]
+
+
+def print_figures(title: str, rows: list[tuple[str, ...]], notes: list[tuple[str, str]] = ()) -> None:
+    """A small aligned table: the first row is the header."""
+    widths = [max(len(str(r[k])) for r in rows) for k in range(len(rows[0]))]
+    print()
+    print(title)
+    print()
+    for n, row in enumerate(rows):
+        cells = [str(c).ljust(w) if k == 0 else str(c).rjust(w) for k, (c, w) in enumerate(zip(row, widths))]
+        print("  " + "  ".join(cells).rstrip())
+        if n == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+    if notes:
+        print()
+        for name, value in notes:
+            print(f"  {name}: {value}")
+    print()
+
+
+class Timer:
+    def __enter__(self):
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        return False
+
+
+def rate(count: float, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "-"
