@@ -544,32 +544,6 @@ ACTIVITY_KINDS = [("page_view", 30), ("visit", 20), ("email_open", 15), ("login"
                   ("app_open", 8), ("cart_add", 6), ("form_submit", 3)]
 _ACTIVITY_NAMES = [k for k, _w in ACTIVITY_KINDS]
 _ACTIVITY_CUM = list(itertools.accumulate(w for _k, w in ACTIVITY_KINDS))
-PAGES = [("/", "Home"), ("/plans", "Plans and prices"), ("/plans/premium", "Premium plan"),
-         ("/shop/routers", "Routers"), ("/shop/tv", "TV and streaming"), ("/help", "Help centre"),
-         ("/help/billing", "Billing questions"), ("/account", "My account"), ("/coverage", "Coverage map"),
-         ("/contact", "Contact us")]
-SITE = "https://www.example.com"
-CAMPAIGNS = ["spring-sale", "premium-upgrade", "newsletter-monthly", "win-back", "black-friday", "welcome-series"]
-REFERRERS = ["https://www.google.com/", "https://www.bing.com/", "https://www.facebook.com/", "https://news.example.org/"]
-FORMS = ["contact", "newsletter", "callback-request", "quote-request", "moving-notice"]
-SR_SUBJECTS = {
-    ServiceRequest.Kind.REQUEST: ["Change of billing address", "Question about my invoice", "Router does not connect",
-                                  "Upgrade my plan", "Cancel an add-on", "Reset my account password",
-                                  "Where is my delivery?", "Update payment details", "Move my contract"],
-    ServiceRequest.Kind.COMPLAINT: ["Charged twice this month", "Technician did not show up",
-                                    "Connection slow for a week", "Unfriendly staff in the store",
-                                    "Late delivery", "Wrong item delivered"],
-}
-RESOLUTIONS = ["Explained the charges; customer satisfied.", "Sent a replacement device.",
-               "Refunded the duplicate charge.", "Rebooked the technician for the next day.",
-               "Reset the line remotely; speed back to normal.", "Changed the plan as requested.",
-               "Updated the details in the billing system.", "Goodwill credit of one month applied."]
-NOTES = ["Prefers to be contacted by e-mail after 5 pm.", "Asked about upgrading to Premium; call back next month.",
-         "Long-standing customer, very loyal. Handle with care.", "Hard of hearing: speak slowly on the phone.",
-         "Interested in the TV box; sent the brochure.", "Complained about the price increase, offered loyalty discount.",
-         "Works night shifts, call only in the afternoon.", "Runs a small business, may need a business plan."]
-FEEDBACK_COMMENTS = ["Quick and friendly help.", "Took too long to reach someone.", "Great value for money.",
-                     "The app keeps logging me out.", "Installer was on time and tidy.", "Too many e-mails."]
 _ORDER_CHANNELS = Order.Channel.values
 _ORDER_CHANNEL_CUM = list(itertools.accumulate((45, 20, 20, 10, 5)))
 _SR_CHANNELS = ServiceRequest.Channel.values

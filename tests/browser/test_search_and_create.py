@@ -22,16 +22,8 @@ def world():
     return {"agent": agent, "jose": jose}
 
 
-def login(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def test_type_arrow_down_enter_opens_the_customer(page, live_server, world, axe, screenshot):
-    login(page, live_server, "agent")
+def test_type_arrow_down_enter_opens_the_customer(login, page, live_server, world, axe, screenshot):
+    login(page, "agent")
     page.goto(f"{live_server.url}/customers/")
     # The search box takes the focus by itself; wait for that (and htmx) before the first key.
     expect(page.get_by_label("Find a customer")).to_be_focused()
@@ -49,8 +41,9 @@ def test_type_arrow_down_enter_opens_the_customer(page, live_server, world, axe,
     expect(page).to_have_url(f"{live_server.url}{world['jose'].get_absolute_url()}")
 
 
-def test_a_possible_duplicate_shows_while_typing_and_creating_anyway_works(page, live_server, world, axe, screenshot):
-    login(page, live_server, "agent")
+def test_a_possible_duplicate_shows_while_typing_and_creating_anyway_works(login, page, live_server, world, axe,
+                                                                          screenshot):
+    login(page, "agent")
     page.goto(f"{live_server.url}/customers/new/")
     page.get_by_label("Family name").fill("Garcia")
     page.get_by_label("Phone").fill("(202) 555-0143")

@@ -27,18 +27,10 @@ def world():
     return {"users": users, "caller": caller}
 
 
-def login(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-
-
-def test_an_agent_finds_a_caller_by_phone_fixes_the_address_and_sees_the_old_one(page, live_server, world, screenshot,
-                                                                              axe):
+def test_an_agent_finds_a_caller_by_phone_fixes_the_address_and_sees_the_old_one(login, page, live_server, world,
+                                                                                 screenshot, axe):
     caller = world["caller"]
-    login(page, live_server, "agent")
+    login(page, "agent")
     page.goto(f"{live_server.url}/customers/")
     search = page.get_by_label("Find a customer")
     search.fill("(202) 555-0143")  # typed as the caller says it, not as stored
@@ -70,11 +62,11 @@ def test_an_agent_finds_a_caller_by_phone_fixes_the_address_and_sees_the_old_one
     expect(history).to_contain_text("350 Fifth Avenue")
 
 
-def test_a_second_editor_gets_the_conflict_with_their_input_kept(new_page, live_server, world):
+def test_a_second_editor_gets_the_conflict_with_their_input_kept(login, new_page, live_server, world):
     caller = world["caller"]
     first, second = new_page(), new_page()
-    login(first, live_server, "agent")
-    login(second, live_server, "agent2")
+    login(first, "agent")
+    login(second, "agent2")
     edit_url = f"{live_server.url}/customers/{caller.customer_number}/edit/"
     first.goto(edit_url)
     second.goto(edit_url)
@@ -89,12 +81,12 @@ def test_a_second_editor_gets_the_conflict_with_their_input_kept(new_page, live_
     expect(second.get_by_label("Company")).to_have_value("US Navy")
 
 
-def test_the_open_page_says_when_someone_else_changed_the_record(new_page, live_server, world):
+def test_the_open_page_says_when_someone_else_changed_the_record(login, new_page, live_server, world):
     from customers import services
 
     caller = world["caller"]
     page = new_page()
-    login(page, live_server, "agent")
+    login(page, "agent")
     page.goto(f"{live_server.url}{caller.get_absolute_url()}")
     services.customer_update(customer=caller, by=world["users"]["steward"], version=caller.version,
                              job_title="Computer scientist", reason="Data clean-up")
@@ -102,9 +94,9 @@ def test_the_open_page_says_when_someone_else_changed_the_record(new_page, live_
     expect(page.locator("#live")).to_contain_text("Reload")
 
 
-def test_marketing_never_sees_the_national_id(page, live_server, world):
+def test_marketing_never_sees_the_national_id(login, page, live_server, world):
     caller = world["caller"]
-    login(page, live_server, "marketer")
+    login(page, "marketer")
     page.goto(f"{live_server.url}{caller.get_absolute_url()}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Grace Hopper")
     expect(page.locator("body")).not_to_contain_text("GH19061209")
@@ -115,24 +107,24 @@ def test_marketing_never_sees_the_national_id(page, live_server, world):
     assert status == 403
 
 
-def test_a_steward_reveals_the_national_id_on_purpose(page, live_server, world):
-    login(page, live_server, "steward")
+def test_a_steward_reveals_the_national_id_on_purpose(login, page, live_server, world):
+    login(page, "steward")
     page.goto(f"{live_server.url}{world['caller'].get_absolute_url()}")
     expect(page.locator("body")).not_to_contain_text("GH19061209")
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("#sensitive")).to_contain_text("GH19061209")
 
 
-def test_an_agent_of_another_team_gets_404(page, live_server, world):
-    login(page, live_server, "agent-south")
+def test_an_agent_of_another_team_gets_404(login, page, live_server, world):
+    login(page, "agent-south")
     response = page.goto(f"{live_server.url}{world['caller'].get_absolute_url()}")
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text("Hopper")
 
 
-def test_pages_work_on_a_phone_sized_screen(new_page, live_server, world, axe):
+def test_pages_work_on_a_phone_sized_screen(login, new_page, live_server, world, axe):
     page = new_page(width=400, height=800)
-    login(page, live_server, "agent")
+    login(page, "agent")
     page.goto(f"{live_server.url}{world['caller'].get_absolute_url()}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
