@@ -1445,6 +1445,12 @@ _WORKER: dict = {}
 
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    # A forked worker must never speak on a socket it inherited: drop every connection handle
+    # without closing it (closing would end the parent's session) so the worker opens its own.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+        conn.in_atomic_block = False
+        conn.savepoint_ids = []
 
 
 def _worker_batch(task):
