@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cdm.forms import ShortModelChoiceField
 from consent.models import VERBAL_NOTE_REQUIRED, Purpose
 
 
@@ -9,7 +10,7 @@ class ConsentRecordForm(forms.Form):
 
     GRANTED, WITHDRAWN = "granted", "withdrawn"
 
-    purpose = forms.ModelChoiceField(
+    purpose = ShortModelChoiceField(
         label=_("Purpose"), queryset=Purpose.objects.none(), empty_label=_("Choose a purpose…"),
         error_messages={"required": _("Choose the purpose the customer spoke about.")},
     )

@@ -52,8 +52,8 @@ def consent_status(*, customer, user) -> list[PurposeStatus]:
         return []
     purposes = list(Purpose.objects.active())
     latest = (
-        ConsentRecord.objects.restrict(user, "view")
-        .filter(customer=customer, purpose__active=True)
+        ConsentRecord.objects.of_customer(user, customer)
+        .filter(purpose__active=True)
         .annotate(rank=Window(RowNumber(), partition_by=[F("purpose_id")],
                               order_by=[F("recorded_at").desc(), F("id").desc()]))
         .filter(rank=1)
@@ -69,5 +69,5 @@ def consent_history(*, customer, user) -> QuerySet[ConsentRecord]:
     """Every record of the customer, newest first; empty when the user may not read consents."""
     if not consent_visible(user):
         return ConsentRecord.objects.none()
-    return (ConsentRecord.objects.restrict(user, "view").filter(customer=customer)
+    return (ConsentRecord.objects.of_customer(user, customer)
             .select_related("purpose", "notice").order_by("-recorded_at", "-id"))

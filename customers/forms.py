@@ -3,6 +3,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from cdm import access
+from cdm.forms import ShortModelChoiceField
 from customers.models import Customer, ServiceRequest
 
 
@@ -95,7 +96,7 @@ class ServiceRequestLogForm(forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 3}))
     priority = forms.ChoiceField(label=_("Priority"), choices=ServiceRequest.Priority.choices,
                                  initial=ServiceRequest.Priority.NORMAL)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Unassigned"))
+    assignee = ShortModelChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Unassigned"))
 
     def __init__(self, *args, assignees, **kwargs):
         super().__init__(*args, **kwargs)

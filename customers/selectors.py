@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 
 from cdm import access
 from cdm.crypto import blind_index_candidates
+from cdm.querysets import CHECKED
 from customers.models import UNTRACKED_FIELDS, Customer, ExternalIdentity
 from customers.normalize import (
     normalize_country,
@@ -91,10 +92,17 @@ def customer_get(*, user, customer_number: str, action: str = "view", follow_mer
     """One customer by public number; outside the user's rights it does not exist (404).
 
     A merged customer raises CustomerMerged (a 404 naming the survivor, for follow_merged views to
-    redirect); `follow_merged=False` returns it as it is (merge review, undo).
+    redirect); `follow_merged=False` returns it as it is (merge review, undo). The customer carries
+    `user_may_change`, folded into the same query.
     """
-    customer = get_object_or_404(Customer.objects.restrict(user, action).select_related("team", "owner"),
-                                 customer_number=customer_number)
+    customers = Customer.objects.restrict(user, action).select_related("team", "owner")
+    if action != "change":
+        customers = customers.with_right(user, "change", "user_may_change")
+    customer = get_object_or_404(customers, customer_number=customer_number)
+    if action == "change":
+        customer.user_may_change = True
+    # The rows hanging off this customer need no second scope check (RestrictedQuerySet.of_customer).
+    setattr(customer, CHECKED, (user.pk, frozenset({action, "change"} if customer.user_may_change else {action})))
     if follow_merged and customer.status == Customer.Status.MERGED:
         raise CustomerMerged(customer, customer_resolve_merged(user=user, customer=customer))
     return customer
@@ -364,7 +372,7 @@ def customer_timeline(*, customer: Customer, user, page: int = 1) -> dict:
                        entry_detail=Cast("score", text)),
     }
     parts = [
-        model.objects.filter(customer=customer).annotate(**columns).values("entry_kind", "entry_at", "entry_title", "entry_detail")
+        model.objects.of_customer(user, customer).annotate(**columns).values("entry_kind", "entry_at", "entry_title", "entry_detail")
         .order_by()  # the models' default ordering is not allowed inside a UNION
         for model, columns in sources.items()
         if access.can_see_model(user, model) and user.has_perm(f"customers.view_{model._meta.model_name}")
@@ -389,7 +397,7 @@ def customer_holdings(*, customer: Customer, user) -> list:
 
     if not access.can_see_model(user, ProductHolding) or not user.has_perm("customers.view_productholding"):
         return []
-    return list(ProductHolding.objects.filter(customer=customer).select_related("product")
+    return list(ProductHolding.objects.of_customer(user, customer).select_related("product")
                 .order_by("status", "-started_on"))
 
 
@@ -408,8 +416,8 @@ def service_requests_open(*, user, customer: Customer) -> QuerySet:
     """The customer's open requests and complaints, newest first."""
     from customers.models import ServiceRequest
 
-    return (ServiceRequest.objects.restrict(user, "view")
-            .filter(customer=customer, status__in=ServiceRequest.OPEN_STATUSES)
+    return (ServiceRequest.objects.of_customer(user, customer)
+            .filter(status__in=ServiceRequest.OPEN_STATUSES)
             .select_related("assignee").order_by("-opened_at", "-pk"))
 
 
@@ -417,8 +425,8 @@ def service_request_get(*, user, customer: Customer, reference: str, action: str
     """One request of `customer` by reference; outside the user's rights it does not exist (404)."""
     from customers.models import ServiceRequest
 
-    return get_object_or_404(ServiceRequest.objects.restrict(user, action).select_related("customer"),
-                             customer=customer, reference=reference)
+    return get_object_or_404(ServiceRequest.objects.of_customer(user, customer, action).select_related("customer"),
+                             reference=reference)
 
 
 def service_requests_mine(*, user) -> QuerySet:
@@ -445,15 +453,19 @@ def service_request_assignees(*, customer: Customer, user) -> QuerySet:
 
 def service_request_can_update(*, user, customer: Customer) -> bool:
     """May the user change the status of (and close) this customer's requests?"""
-    return (user.has_perm("customers.change_servicerequest")
-            and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists())
+    if not user.has_perm("customers.change_servicerequest"):
+        return False
+    may_change = getattr(customer, "user_may_change", None)
+    if may_change is not None and getattr(customer, CHECKED, (None,))[0] == user.pk:
+        return may_change
+    return Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
 
 
 def notes_latest(*, user, customer: Customer, limit: int = 20) -> list:
     """The customer's latest notes, pinned ones first."""
     from customers.models import Note
 
-    return list(Note.objects.restrict(user, "view").filter(customer=customer)
+    return list(Note.objects.of_customer(user, customer)
                 .select_related("author").order_by("-pinned", "-created_at", "-pk")[:limit])
 
 
@@ -461,7 +473,7 @@ def feedback_list(*, user, customer: Customer, limit: int = 20) -> list:
     """Feedback the customer gave, newest first, with the request it is about."""
     from customers.models import Feedback
 
-    return list(Feedback.objects.restrict(user, "view").filter(customer=customer)
+    return list(Feedback.objects.of_customer(user, customer)
                 .select_related("service_request").order_by("-received_at", "-pk")[:limit])
 
 

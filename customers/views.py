@@ -127,7 +127,7 @@ def customer_detail(request, customer_number):
     customer = selectors.customer_get(user=request.user, customer_number=customer_number)
     visible = set(access.customer_fields(request.user))
     groups = access.visible_groups(request.user)
-    can_change = Customer.objects.restrict(request.user, "change").filter(pk=customer.pk).exists()
+    can_change = customer.user_may_change
 
     def rows(group):
         return [(Customer._meta.get_field(f).verbose_name, _display(customer, f))

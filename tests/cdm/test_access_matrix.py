@@ -154,3 +154,46 @@ def test_transactional_rows_follow_their_customers_scope(users, pair):
     assert ServiceRequest.objects.restrict(users["steward"]).count() == 2
     # Marketing never sees service-request texts.
     assert ServiceRequest.objects.restrict(users["marketer"]).count() == 0
+
+
+@pytest.mark.parametrize(("username", "which", "may_change"), [
+    ("agent", "north", True), ("agent-south", "south", True), ("marketer", "north", True),  # attributes
+    ("steward", "south", True), ("admin", "north", True),
+])
+def test_a_fetched_customer_knows_whether_the_user_may_change_it(users, pair, username, which, may_change):
+    from customers.selectors import customer_get
+
+    customer = customer_get(user=users[username], customer_number=pair[which].customer_number)
+    assert customer.user_may_change is may_change
+
+
+def test_a_view_grant_fetches_the_customer_but_not_the_right_to_change_it(users, pair):
+    from customers.selectors import customer_get
+
+    assign_perm("customers.view_customer", users["agent-south"], pair["north"])
+    customer = customer_get(user=users["agent-south"], customer_number=pair["north"].customer_number)
+    assert customer.user_may_change is False
+
+
+def test_rows_of_a_fetched_customer_follow_the_user_who_fetched_it(users, pair):
+    """of_customer() skips the scope subquery only for the user whose query checked the customer."""
+    from customers import services
+    from customers.models import Note, ServiceRequest
+    from customers.selectors import customer_get
+
+    north = pair["north"]
+    services.note_create(customer=north, by=users["agent"], body="Call back on Monday")
+    services.service_request_create(customer=north, subject="Broken router")
+    fetched = customer_get(user=users["agent"], customer_number=north.customer_number)
+    assert [n.body for n in Note.objects.of_customer(users["agent"], fetched)] == ["Call back on Monday"]
+    assert "objectpermission" not in str(Note.objects.of_customer(users["agent"], fetched).query)
+    # The same object in another user's hands is checked again: another team's agent sees nothing.
+    assert not Note.objects.of_customer(users["agent-south"], fetched).exists()
+    assert not Note.objects.of_customer(users["agent-south"], north).exists()
+    # The field policy still holds: marketing never reads service texts, even of a customer it may see.
+    for_marketing = customer_get(user=users["marketer"], customer_number=north.customer_number)
+    assert not Note.objects.of_customer(users["marketer"], for_marketing).exists()
+    assert not ServiceRequest.objects.of_customer(users["marketer"], for_marketing).exists()
+    # "change" follows the customer's change right.
+    assert ServiceRequest.objects.of_customer(users["agent"], fetched, "change").count() == 1
+    assert not ServiceRequest.objects.of_customer(users["marketer"], for_marketing, "change").exists()
