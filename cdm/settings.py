@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "csp",
     "django_htmx",
     "django_countries",
@@ -176,6 +177,10 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # CDM domain settings ------------------------------------------------------
 CDM_DEFAULT_PHONE_REGION = os.environ.get("CDM_DEFAULT_PHONE_REGION", "US")
+# Where the customers live: a phone typed in national form ("028 9099 3920") is searched as a number
+# of each of these countries (ISO codes, comma-separated; the default is the demo's countries).
+CDM_PHONE_SEARCH_REGIONS = [r.strip().upper() for r in os.environ.get(
+    "CDM_PHONE_SEARCH_REGIONS", "US,GB,DE,FR,ES,IT,NL,CA,AT,PT,SE,PL,DK").split(",") if r.strip()]
 CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
 # Satisfaction surveys: how long the signed link stays valid, and the address links in e-mails use.
 CDM_SURVEY_MAX_AGE_DAYS = int(os.environ.get("CDM_SURVEY_MAX_AGE_DAYS", "14"))

@@ -176,7 +176,7 @@ class Customer(models.Model):
             # Equality and prefix (LIKE 'x%') on PostgreSQL; "contains" and typos use the trigram
             # indexes of migration 0004. In Meta, not db_index, so the history table does not get it.
             models.Index(fields=["search_name"], name="customer_search_name", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["email"], name="customer_email", opclasses=["varchar_pattern_ops"]),  # = and prefix
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(fields=["status", "last_activity_at"], name="customer_status_activity"),
             models.Index(fields=["country", "postal_code"], name="customer_country_postcode"),
@@ -201,6 +201,22 @@ class Customer(models.Model):
 
     def get_absolute_url(self):
         return reverse("customers:detail", kwargs={"customer_number": self.customer_number})
+
+
+class SearchWord(models.Model):
+    """Every word (3 letters or more) of every customer's `search_name`: the lexicon of typo-tolerant search.
+
+    On PostgreSQL a typed word is corrected against this small table (tens of thousands of rows,
+    trigram index) and customers are then matched on the corrections, instead of comparing the typed
+    text with a million names. Database triggers on customers_customer (migration 0007) add the
+    words of every inserted or updated customer, whoever writes (services, COPY, imports); the
+    nightly clean-up drops words no customer has any longer. Empty, and unused, on SQLite.
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):

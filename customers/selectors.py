@@ -11,9 +11,11 @@ from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -21,7 +23,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Concat
+from django.db.models.lookups import Contains, GreaterThan
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -51,7 +54,7 @@ def customer_list(*, user, status: str = Customer.Status.ACTIVE, query: str = ""
     With a `query`, only the customers matching it, best match first (see customer_search);
     without, in name order.
     """
-    qs = Customer.objects.restrict(user, "view").select_related("team")
+    qs = Customer.objects.restrict(user, "view").select_related("team").defer(*SENSITIVE_FIELDS)
     if status != "all":
         qs = qs.filter(status=status if status in Customer.Status.values else Customer.Status.ACTIVE)
     if normalize_text(query):
@@ -96,6 +99,8 @@ def customer_get(*, user, customer_number: str, action: str = "view", follow_mer
     `user_may_change`, folded into the same query.
     """
     customers = Customer.objects.restrict(user, action).select_related("team", "owner")
+    if access.FG.SENSITIVE not in access.visible_groups(user):
+        customers = customers.defer(*SENSITIVE_FIELDS)  # never decrypted for a user who may not see them
     if action != "change":
         customers = customers.with_right(user, "change", "user_may_change")
     customer = get_object_or_404(customers, customer_number=customer_number)
@@ -122,10 +127,16 @@ def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> 
     return None if current is customer or current.status == Customer.Status.MERGED else current
 
 
+# Encrypted at rest and shown only through the audited reveal: lists and history never load them.
+SENSITIVE_FIELDS = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
+
 # Search ranks, best first: an identifier typed in full, the start of a name or number, a fragment, a near miss.
 RANK_EXACT, RANK_PREFIX, RANK_CONTAINS, RANK_SIMILAR = range(4)
-# Near misses (typos, PostgreSQL) are searched only when fewer real matches than this exist.
-FUZZY_UNLESS = 25
+# Near misses (typos, PostgreSQL): corrections per typed word, their least trigram similarity (pg_trgm's
+# default threshold), and how many words of a query are corrected.
+NEAR_MISS_CORRECTIONS = 4
+NEAR_MISS_SIMILARITY = 0.3
+NEAR_MISS_MAX_WORDS = 4
 
 
 def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
@@ -133,12 +144,13 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
 
     Matches the customer number (exact or prefix) and the name (every word contained in the
     accent-free, case-folded `search_name`, so "jose garcia" finds "José García"; on PostgreSQL
-    also by trigram word similarity, so "lovelase" finds "Lovelace"); for roles that may see them,
+    near misses too, so "lovelase" finds "Lovelace": see _near_miss_condition); for roles that may see them,
     the e-mail (exact, prefix or fragment), the phone in any format (normalised to E.164, exact),
     external IDs (exact) and the national ID (through the blind index, exact).
 
     Every condition can use an index on PostgreSQL (trigram GIN for fragments, see migration 0004),
-    which is why external IDs are looked up first (one small query) rather than in a subquery.
+    which is why external IDs and near-miss words are looked up first (one small query each) rather
+    than in subqueries. Near misses rank last, by similarity to what was typed.
     """
     query = normalize_text(query)
     if not query:
@@ -146,6 +158,7 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     visible = access.visible_groups(user)
     postgres = connections[queryset.db].vendor == "postgresql"
     ranks: dict[int, list[Q]] = {RANK_EXACT: [], RANK_PREFIX: [], RANK_CONTAINS: [], RANK_SIMILAR: []}
+    rank_only: list[Q] = []  # conditions that order rows but find none another condition does not
     compact = _NUMBER_SEPARATORS.sub("", query)
     numeric = compact.isdigit()
     key = search_key(query)
@@ -153,19 +166,19 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
         ranks[RANK_EXACT].append(Q(customer_number=compact))
         ranks[RANK_PREFIX].append(Q(customer_number__startswith=compact))
     elif key and "@" not in query:  # an e-mail address is no name: matching it as one only adds noise
-        ranks[RANK_PREFIX].append(Q(search_name__startswith=key) | Q(search_name__contains=f" {key}"))
+        name_ranks = {RANK_PREFIX: _spaced_has(f" {key}")}  # the start of the name or of a later word
         if len(key) >= 3:
             # Shorter fragments match name starts only: "contains" on one or two letters cannot use the
             # trigram index and would scan a team's whole portfolio for a near-random hit list.
-            ranks[RANK_CONTAINS].append(
-                reduce(operator.and_, (Q(search_name__contains=word) for word in key.split(" "))))
-        if postgres and len(key) >= 3:
-            from django.contrib.postgres.lookups import TrigramStrictWordSimilar, TrigramWordSimilar
-
-            # pg_trgm's default thresholds: word similarity ≥ 0.6 (part of a name), strict word
-            # similarity ≥ 0.5 (whole words: "lovlace" for "Lovelace"). Both use the GIN index.
-            ranks[RANK_SIMILAR].append(Q(TrigramWordSimilar(F("search_name"), Value(key)))
-                                       | Q(TrigramStrictWordSimilar(F("search_name"), Value(key))))
+            name_ranks[RANK_CONTAINS] = _name_has_all(key.split(" "))
+        near_miss = _near_miss_condition(key) if postgres else None
+        if near_miss is not None:
+            name_ranks[RANK_SIMILAR] = near_miss
+        for rank, condition in name_ranks.items():
+            ranks[rank].append(condition)
+        # Each name condition holds for every name the one before it holds for: only the widest filters
+        # (one set of index scans); the others only rank the rows it found.
+        rank_only.extend(condition for rank, condition in name_ranks.items() if rank != max(name_ranks))
     if access.FG.CONTACT in visible:
         email = query.lower()
         if "@" in query:
@@ -173,9 +186,9 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
             ranks[RANK_PREFIX].append(Q(email__startswith=email))
         elif len(email) >= 3 and not numeric and " " not in email:
             ranks[RANK_CONTAINS].append(Q(email__contains=email))
-        phone = _phone_or_none(query)
-        if phone:
-            ranks[RANK_EXACT].append(Q(phone=phone))
+        phones = _phone_candidates(query)
+        if phones:
+            ranks[RANK_EXACT].append(Q(phone__in=phones))
     if access.FG.GOVERNANCE in visible:
         linked = list(ExternalIdentity.objects.filter(external_id=query).values_list("customer_id", flat=True)[:100])
         if linked:
@@ -186,22 +199,105 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     conditions = {rank: reduce(operator.or_, qs) for rank, qs in ranks.items() if qs}
     if not conditions:  # e.g. an e-mail address typed by a role that may not see e-mail addresses
         return queryset.none()
-    if RANK_SIMILAR in conditions and len(conditions) > 1:
-        # Near misses only help when real matches are few; skipping them otherwise keeps a common
-        # name fast (similarity is costly per row). One LIMITed count decides.
-        precise = reduce(operator.or_, (c for rank, c in conditions.items() if rank != RANK_SIMILAR))
-        if queryset.filter(precise).order_by()[:FUZZY_UNLESS].count() >= FUZZY_UNLESS:
-            del conditions[RANK_SIMILAR]
-    qs = queryset.filter(reduce(operator.or_, conditions.values())).annotate(search_rank=Case(
+    found = [c for qs in ranks.values() for c in qs if not any(c is r for r in rank_only)]
+    qs = queryset.filter(reduce(operator.or_, found)).annotate(search_rank=Case(
         *(When(condition, then=Value(rank)) for rank, condition in conditions.items()),
         default=Value(RANK_SIMILAR), output_field=IntegerField(),
     ))
-    if postgres and RANK_SIMILAR in conditions:
+    if RANK_SIMILAR in conditions:
         from django.contrib.postgres.search import TrigramWordSimilarity
 
         qs = qs.annotate(search_similarity=TrigramWordSimilarity(Value(key), "search_name"))
         return qs.order_by("search_rank", "-search_similarity", "family_name", "given_name", "pk")
     return qs.order_by("search_rank", "family_name", "given_name", "pk")
+
+
+def _near_miss_condition(key: str) -> Q | None:
+    """PostgreSQL: names in which every typed word appears, or a known word that looks like it.
+
+    "lovlace" → Lovelace, "jose garsia" → José García. Each word of 3 letters or more is corrected
+    against the lexicon of name words (SearchWord, tens of thousands of rows, pg_trgm similarity at
+    its default threshold), in one query; customers are then matched on the words, which the
+    trigram index on search_name answers from a few posting lists instead of comparing the typed
+    text with every name. A word that is neither known nor like a known one ("hose" misheard for
+    "jose") is left out as long as a longer word remains. None when nothing would differ from the
+    exact conditions.
+    """
+    from django.contrib.postgres.lookups import TrigramSimilar
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models.functions import Greatest
+
+    from customers.models import SearchWord
+
+    words = list(dict.fromkeys(key.split(" ")))[:NEAR_MISS_MAX_WORDS]
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return None
+    similarity = {f"s{i}": TrigramSimilarity("word", w) for i, w in enumerate(long_words)}
+    best = Greatest(*similarity.values()) if len(similarity) > 1 else next(iter(similarity.values()))
+    rows = (SearchWord.objects.filter(reduce(operator.or_, (Q(TrigramSimilar(F("word"), Value(w))) for w in long_words)))
+            .annotate(**similarity, best=best).order_by("-best", "word")
+            .values("word", *similarity)[: NEAR_MISS_CORRECTIONS * len(long_words)])
+    alternatives = {w: {w} for w in words}
+    known = set()
+    for row in rows:
+        for i, typed in enumerate(long_words):
+            if typed in row["word"]:
+                known.add(typed)  # matched exactly already ("contains")
+            elif row[f"s{i}"] >= NEAR_MISS_SIMILARITY and _plausible_typo(typed, row["word"]):
+                alternatives[typed].add(row["word"])
+    kept = [w for w in words if len(w) < 3 or w in known or len(alternatives[w]) > 1]
+    if not any(len(w) >= 3 for w in kept) or (kept == words and all(len(alternatives[w]) == 1 for w in words)):
+        return None
+    alone = not any(len(w) >= 3 for w in kept)
+
+    def matches(typed: str) -> Q:
+        q = _name_has(typed, alone=alone)
+        for word in sorted(alternatives[typed] - {typed}):
+            # A correction is a whole word of some name: as a fragment, "elis" for "ellis" would bring
+            # every Elisabeth.
+            q |= _spaced_has(f" {word} ")
+        return q
+
+    return reduce(operator.and_, (matches(w) for w in kept))
+
+
+class _SpacedName(Func):
+    """' ' || search_name || ' ': every word of the name between spaces, so one LIKE finds a word's
+    start (' he%'), a whole word ('% elis %') or a fragment. The trigram index of migration 0008
+    is built on exactly this expression."""
+
+    template = "(' ' || %(expressions)s || ' ')"
+    output_field = CharField()
+
+
+def _spaced_has(fragment: str) -> Q:
+    return Q(Contains(_SpacedName(F("search_name")), Value(fragment)))
+
+
+def _name_has(word: str, *, alone: bool = True) -> Q:
+    """A typed word in the search name: anywhere from 3 letters on ("ada" in "nadal"); a word of one
+    or two letters only where a name's word starts ("thomas he" for Thomas Hendriks).
+
+    Beside a longer word (`alone=False`) a short one is checked on the rows the longer word found,
+    through an expression the trigram index does not answer: its posting lists ("  h", " he") are
+    long, and reading them costs more than checking a few hundred names.
+    """
+    if len(word) >= 3:
+        return _spaced_has(word)
+    if alone:
+        return _spaced_has(f" {word}")
+    return Q(Contains(Concat(Value(" "), F("search_name"), output_field=CharField()), Value(f" {word}")))
+
+
+def _name_has_all(words: list[str]) -> Q:
+    alone = not any(len(w) >= 3 for w in words)
+    return reduce(operator.and_, (_name_has(w, alone=alone) for w in words))
+
+
+def _plausible_typo(typed: str, word: str) -> bool:
+    """A known word that could be `typed` with a letter or two wrong, not just some word sharing trigrams."""
+    return len(word) >= 4 and abs(len(word) - len(typed)) <= 2
 
 
 def _email_or_none(value) -> str | None:
@@ -220,6 +316,22 @@ def _phone_or_none(value, region: str | None = None) -> str | None:
         return normalize_phone(value, region) or None
     except ValidationError:
         return None
+
+
+def _phone_candidates(value) -> list[str]:
+    """What a phone typed in any form can be, in E.164: the number itself when it has a country code,
+    otherwise the valid number of each country in CDM_PHONE_SEARCH_REGIONS ("028 9099 3920" is
+    +442890993920 in Britain; the same digits mean nothing valid in most other countries)."""
+    from django.conf import settings
+
+    value = normalize_text(value)
+    if len(_DIGITS.findall(value)) < 6 or not _PHONE_LIKE.fullmatch(value):
+        return []
+    if value.startswith("00"):  # the international prefix of most of the world, whatever the default region
+        value = "+" + value[2:]
+    regions = [settings.CDM_DEFAULT_PHONE_REGION] if value.startswith("+") else [
+        settings.CDM_DEFAULT_PHONE_REGION, *settings.CDM_PHONE_SEARCH_REGIONS]
+    return sorted({phone for region in dict.fromkeys(regions) if (phone := _phone_or_none(value, region))})
 
 
 # --- possible duplicates (creating a customer; later: duplicate detection) -------------------
@@ -271,7 +383,7 @@ def customer_possible_duplicates(*, user, email: str = "", phone: str = "", give
     return (
         qs.exclude(status__in=[Customer.Status.MERGED, Customer.Status.ERASED])
         .filter(reduce(operator.or_, reasons.values()))
-        .select_related("team")
+        .select_related("team").defer(*SENSITIVE_FIELDS)
         .annotate(**{reason: ExpressionWrapper(condition, output_field=BooleanField())
                      for reason, condition in reasons.items()})
         .annotate(match_count=reduce(operator.add, (
@@ -306,7 +418,8 @@ def history_fields(user) -> list[str]:
 def customer_history(*, customer: Customer, user, limit: int = 50) -> list[dict]:
     """Change history, newest first: who, when, why, and old → new for the fields the user may see."""
     visible = history_fields(user)
-    records = list(customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    records = list(customer.history.select_related("history_user").defer(*SENSITIVE_FIELDS)
+                   .order_by("-history_date", "-history_id")[: limit + 1])
     entries = []
     for newer, older in zip(records, records[1:] + [None]):
         changes = []

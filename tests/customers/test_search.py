@@ -15,6 +15,7 @@ from cdm import access
 from customers import selectors, services
 from customers.models import Customer, history_tracked_bulk_writes
 from customers.normalize import search_key, search_name_for
+from customers.views import SEARCH_PAGE_SIZE
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,15 @@ def _set(customer, **values):
 ])
 def test_each_identifier_finds_the_customer_first(client, users, ada, jose, query):
     assert _results(_search(client, users["agent"], query))[0] == ada.customer_number
+
+
+@pytest.mark.parametrize("query", ["028 9099 3920", "02890993920", "+44 28 9099 3920", "0044 28 9099 3920"])
+def test_a_phone_of_another_country_is_found_as_the_caller_says_it(client, users, north, ada, query):
+    """Belfast number, default region US: the national form is tried in each country customers live in."""
+    belfast = CustomerFactory(team=north, given_name="Siobhan", family_name="Kelly", country="GB",
+                              phone="028 9099 3920")
+    assert belfast.phone == "+442890993920"
+    assert _results(_search(client, users["agent"], query)) == [belfast.customer_number]
 
 
 def test_a_prefix_of_the_customer_number_finds_the_customer(client, users, ada, jose):
@@ -131,7 +141,7 @@ def test_a_typo_ranks_after_real_matches_on_postgres(client, users, ada, north):
 def test_near_misses_are_left_out_when_real_matches_fill_the_page_on_postgres(client, users, north):
     typo = CustomerFactory(team=north, given_name="Ada", family_name="Lovelase", phone="", email="")
     assert _results(_search(client, users["agent"], "lovelace")) == [typo.customer_number]
-    for i in range(selectors.FUZZY_UNLESS):
+    for i in range(SEARCH_PAGE_SIZE):
         CustomerFactory(team=north, given_name=f"Byron{i:02d}", family_name="Lovelace", phone="", email="")
     assert typo.customer_number not in _results(_search(client, users["agent"], "lovelace"))
 

@@ -1,0 +1,36 @@
+"""PostgreSQL only: the trigram index for name search moves to ' ' || search_name || ' '.
+
+With the name between spaces one LIKE answers a word's start ('% he%': Thomas Hendriks for
+"thomas he"), a whole word ('% elis %': a typo correction, not every Elisabeth) or a fragment, each
+from the word-boundary trigrams, so the search reads a few posting lists rather than thousands of
+rows. customers.selectors._SpacedName writes exactly this expression. Built CONCURRENTLY.
+"""
+
+from django.db import migrations
+
+NEW = "customer_search_name_spaced_trgm"
+OLD = "customer_search_name_trgm"
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{NEW}" ON "customers_customer" '
+                          f"USING gin ((' ' || \"search_name\" || ' ') gin_trgm_ops)")
+    schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{OLD}"')
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{OLD}" ON "customers_customer" '
+                          f'USING gin ("search_name" gin_trgm_ops)')
+    schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{NEW}"')
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("customers", "0007_search_words")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
