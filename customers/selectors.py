@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from functools import reduce
+from itertools import product
 
 from django.core.exceptions import ValidationError
 from django.db import connections
@@ -23,7 +24,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
 from django.db.models.lookups import Contains, GreaterThan
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -137,6 +137,7 @@ RANK_EXACT, RANK_PREFIX, RANK_CONTAINS, RANK_SIMILAR = range(4)
 NEAR_MISS_CORRECTIONS = 4
 NEAR_MISS_SIMILARITY = 0.3
 NEAR_MISS_MAX_WORDS = 4
+NEAR_MISS_MAX_BRANCHES = 16
 
 
 def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
@@ -170,7 +171,7 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
         if len(key) >= 3:
             # Shorter fragments match name starts only: "contains" on one or two letters cannot use the
             # trigram index and would scan a team's whole portfolio for a near-random hit list.
-            name_ranks[RANK_CONTAINS] = _name_has_all(key.split(" "))
+            name_ranks[RANK_CONTAINS] = reduce(operator.and_, (_name_has(word) for word in key.split(" ")))
         near_miss = _near_miss_condition(key) if postgres else None
         if near_miss is not None:
             name_ranks[RANK_SIMILAR] = near_miss
@@ -249,22 +250,23 @@ def _near_miss_condition(key: str) -> Q | None:
     kept = [w for w in words if len(w) < 3 or w in known or len(alternatives[w]) > 1]
     if not any(len(w) >= 3 for w in kept) or (kept == words and all(len(alternatives[w]) == 1 for w in words)):
         return None
-    alone = not any(len(w) >= 3 for w in kept)
+    def spellings(typed: str) -> list[Q]:
+        # A correction is a whole word of some name: as a fragment, "elis" for "ellis" would bring every
+        # Elisabeth.
+        return [_name_has(typed), *(_spaced_has(f" {word} ") for word in sorted(alternatives[typed] - {typed}))]
 
-    def matches(typed: str) -> Q:
-        q = _name_has(typed, alone=alone)
-        for word in sorted(alternatives[typed] - {typed}):
-            # A correction is a whole word of some name: as a fragment, "elis" for "ellis" would bring
-            # every Elisabeth.
-            q |= _spaced_has(f" {word} ")
-        return q
-
-    return reduce(operator.and_, (matches(w) for w in kept))
+    choices = [spellings(w) for w in kept]
+    combinations = list(product(*choices))
+    if len(combinations) > NEAR_MISS_MAX_BRANCHES:
+        return reduce(operator.and_, (reduce(operator.or_, c) for c in choices))
+    # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting its
+    # words' posting lists. (An AND of ORs lets the planner read a short word's long posting list alone.)
+    return reduce(operator.or_, (reduce(operator.and_, combination) for combination in combinations))
 
 
 class _SpacedName(Func):
     """' ' || search_name || ' ': every word of the name between spaces, so one LIKE finds a word's
-    start (' he%'), a whole word ('% elis %') or a fragment. The trigram index of migration 0008
+    start ('% he%'), a whole word ('% elis %') or a fragment. The trigram index of migration 0008
     is built on exactly this expression."""
 
     template = "(' ' || %(expressions)s || ' ')"
@@ -275,24 +277,11 @@ def _spaced_has(fragment: str) -> Q:
     return Q(Contains(_SpacedName(F("search_name")), Value(fragment)))
 
 
-def _name_has(word: str, *, alone: bool = True) -> Q:
+def _name_has(word: str) -> Q:
     """A typed word in the search name: anywhere from 3 letters on ("ada" in "nadal"); a word of one
-    or two letters only where a name's word starts ("thomas he" for Thomas Hendriks).
-
-    Beside a longer word (`alone=False`) a short one is checked on the rows the longer word found,
-    through an expression the trigram index does not answer: its posting lists ("  h", " he") are
-    long, and reading them costs more than checking a few hundred names.
-    """
-    if len(word) >= 3:
-        return _spaced_has(word)
-    if alone:
-        return _spaced_has(f" {word}")
-    return Q(Contains(Concat(Value(" "), F("search_name"), output_field=CharField()), Value(f" {word}")))
-
-
-def _name_has_all(words: list[str]) -> Q:
-    alone = not any(len(w) >= 3 for w in words)
-    return reduce(operator.and_, (_name_has(w, alone=alone) for w in words))
+    or two letters only where a name's word starts ("thomas he" for Thomas Hendriks). Several of these
+    ANDed go into one scan of the trigram index, which intersects their posting lists."""
+    return _spaced_has(word if len(word) >= 3 else f" {word}")
 
 
 def _plausible_typo(typed: str, word: str) -> bool:

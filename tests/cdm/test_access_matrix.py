@@ -136,12 +136,30 @@ def test_a_grant_to_a_group_works_like_a_grant_to_a_user(users, pair):
     assert pair["north"] in Customer.objects.restrict(users["agent-south"], "change")
 
 
-def test_restrict_is_one_query_whatever_the_number_of_teams_and_grants(users, pair, django_assert_num_queries):
+def test_restrict_costs_one_scope_query_per_request_whatever_the_number_of_teams_and_grants(
+        users, pair, north, south, django_assert_num_queries):
     agent = users["agent"]
+    agent.groups.add(south.group)  # two teams
     assign_perm("customers.view_customer", agent, pair["south"])
+    assign_perm("customers.change_customer", agent, pair["north"])
+    agent = type(agent).objects.get(pk=agent.pk)  # a fresh request's user
     agent.has_perm("customers.view_customer")  # load the role permissions once, as a request does
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the scope of every action, then the rows
         assert set(Customer.objects.restrict(agent, "view")) == {pair["north"], pair["south"]}
+    with django_assert_num_queries(1):  # the rest of the request: the rows only
+        assert set(Customer.objects.restrict(agent, "change")) == {pair["north"], pair["south"]}
+        assert "objectpermission" not in str(Customer.objects.restrict(agent, "view").query)
+
+
+def test_very_many_grants_stay_a_subquery(users, pair, monkeypatch):
+    from cdm import access
+
+    monkeypatch.setattr(access, "SCOPE_GRANTS_INLINE", 0)
+    agent_south = users["agent-south"]
+    assign_perm("customers.view_customer", agent_south, pair["north"])
+    restricted = Customer.objects.restrict(agent_south, "view")
+    assert "objectpermission" in str(restricted.query)
+    assert set(restricted) == {pair["north"], pair["south"]}
 
 
 def test_transactional_rows_follow_their_customers_scope(users, pair):
