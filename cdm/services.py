@@ -156,14 +156,17 @@ def encryption_keys_rotate(*, batch_size: int = 1000, log=None) -> RotationRepor
 
 
 def platform_cleanup() -> dict:
-    """Delete expired sessions and task results older than CELERY_RESULT_EXPIRES (idempotent)."""
+    """Delete expired sessions, task results older than CELERY_RESULT_EXPIRES and search words no
+    customer has any longer (idempotent)."""
     from django.conf import settings
     from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django_celery_results.models import GroupResult, TaskResult
 
+    from customers.services import search_words_prune
+
     sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     expired_before = timezone.now() - settings.CELERY_RESULT_EXPIRES
     results, _ = TaskResult.objects.filter(date_done__lt=expired_before).delete()
     groups, _ = GroupResult.objects.filter(date_done__lt=expired_before).delete()
-    return {"sessions": sessions, "task_results": results + groups}
+    return {"sessions": sessions, "task_results": results + groups, "search_words": search_words_prune()}

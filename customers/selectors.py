@@ -190,7 +190,7 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
         phones = _phone_candidates(query)
         if phones:
             ranks[RANK_EXACT].append(Q(phone__in=phones))
-    if access.FG.GOVERNANCE in visible:
+    if access.FG.GOVERNANCE in visible and " " not in query:  # other systems' ids have no spaces; names do
         linked = list(ExternalIdentity.objects.filter(external_id=query).values_list("customer_id", flat=True)[:100])
         if linked:
             ranks[RANK_EXACT].append(Q(pk__in=linked))

@@ -155,10 +155,10 @@ def test_clean_up_deletes_expired_sessions_and_old_task_results(settings):
     TaskResult.objects.filter(pk=old.pk).update(date_done=timezone.now() - settings.CELERY_RESULT_EXPIRES
                                                 - datetime.timedelta(days=1))
     TaskResult.objects.create(task_id="new", status="SUCCESS")
-    assert platform_cleanup() == {"sessions": 1, "task_results": 1}
+    assert platform_cleanup() == {"sessions": 1, "task_results": 1, "search_words": 0}
     assert Session.objects.filter(session_key=live.session_key).exists()
     assert list(TaskResult.objects.values_list("task_id", flat=True)) == ["new"]
-    assert platform_cleanup() == {"sessions": 0, "task_results": 0}
+    assert platform_cleanup() == {"sessions": 0, "task_results": 0, "search_words": 0}
 
 
 def test_default_schedules_exist_and_point_at_real_tasks():

@@ -187,6 +187,10 @@ def test_the_full_page_is_paginated(client, users, north):
     assert len(_results(first)) == 25 and len(_results(second)) == 5
     assert not set(_results(first)) & set(_results(second))
     assert "page=2" in first.content.decode()
+    # Never a count over the whole table: the first page says there are more, the last one how many.
+    assert "More than 25 customers match “shelley”: type more to narrow the search." in first.content.decode()
+    assert "30 customers match “shelley” · showing 26–30." in second.content.decode()
+    assert "1 customer matches “percy07”." in client.get(LIST, {"q": "percy07"}).content.decode()
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -366,3 +370,40 @@ def test_the_admin_search_uses_the_same_matching(client, users, jose):
 
 def test_a_user_without_any_role_finds_nothing(client, ada):
     assert _results(_search(client, UserFactory(), "lovelace")) == []
+
+
+# --- the lexicon of name words behind near misses (PostgreSQL) --------------------------------
+
+def _lexicon() -> set[str]:
+    from customers.models import SearchWord
+
+    return set(SearchWord.objects.values_list("word", flat=True))
+
+
+@postgres_only
+def test_every_writer_keeps_the_lexicon_and_the_clean_up_forgets_old_names(users, north):
+    """Triggers add the words of inserted and updated names; the nightly clean-up drops orphans."""
+    from cdm.services import platform_cleanup
+
+    customer = services.customer_create(by=users["agent"], team=north, given_name="Ottilie",
+                                        family_name="Quennell", email="oq@example.com")
+    assert {"ottilie", "quennell"} <= _lexicon()
+    services.customer_update(customer=customer, by=users["agent"], version=customer.version,
+                             family_name="Quenell-Barrow")
+    assert {"quenell", "barrow"} <= _lexicon()
+    assert "quennell" in _lexicon()  # until the clean-up
+    assert platform_cleanup()["search_words"] >= 1
+    assert "quennell" not in _lexicon() and {"ottilie", "quenell", "barrow"} <= _lexicon()
+
+
+@postgres_only
+def test_a_misspelt_record_is_found_by_the_right_spelling_among_many_namesakes(client, users, north):
+    """The usual case at the desk: the record was keyed with a typo, the agent types the name right."""
+    misspelt = CustomerFactory(team=north, given_name="Kathrin", family_name="Wojciechowsky", phone="", email="")
+    namesakes = [CustomerFactory(team=north, given_name=f"Anna{i}", family_name="Wojciechowski", phone="", email="")
+                 for i in range(3)]
+    found = _results(_search(client, users["agent"], "wojciechowski ka"))
+    assert found == [misspelt.customer_number]  # "ka" rules out the namesakes; the typo is forgiven
+    found = _results(_search(client, users["agent"], "wojciechowski"))
+    assert set(found[:3]) == {n.customer_number for n in namesakes}
+    assert found[3:] == [misspelt.customer_number]  # exact matches first, the near miss after
