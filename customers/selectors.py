@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Contains, GreaterThan
+from django.db.models.lookups import Contains, GreaterThan, Lookup
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -144,14 +144,14 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     """The customers of `queryset` matching a fragment, best first, annotated with `search_rank` (RANK_*).
 
     Matches the customer number (exact or prefix) and the name (every word contained in the
-    accent-free, case-folded `search_name`, so "jose garcia" finds "José García"; on PostgreSQL
-    near misses too, so "lovelase" finds "Lovelace": see _near_miss_condition); for roles that may see them,
-    the e-mail (exact, prefix or fragment), the phone in any format (normalised to E.164, exact),
+    accent-free, case-folded `search_name`, so "jose garcia" finds "José García"; on PostgreSQL near
+    misses too, so "lovelase" finds "Lovelace": see _near_miss_condition); for roles that may see
+    them, the e-mail (exact, prefix or fragment), the phone in any format (E.164 candidates, exact),
     external IDs (exact) and the national ID (through the blind index, exact).
 
-    Every condition can use an index on PostgreSQL (trigram GIN for fragments, see migration 0004),
-    which is why external IDs and near-miss words are looked up first (one small query each) rather
-    than in subqueries. Near misses rank last, by similarity to what was typed.
+    Every condition can use an index on PostgreSQL (trigram GIN on the spaced name, migration 0008;
+    e-mail: 0004 and 0006), which is why external IDs and near-miss words are looked up first (one
+    small query each) rather than in subqueries. Near misses rank last, by similarity to the query.
     """
     query = normalize_text(query)
     if not query:
@@ -250,18 +250,37 @@ def _near_miss_condition(key: str) -> Q | None:
     kept = [w for w in words if len(w) < 3 or w in known or len(alternatives[w]) > 1]
     if not any(len(w) >= 3 for w in kept) or (kept == words and all(len(alternatives[w]) == 1 for w in words)):
         return None
-    def spellings(typed: str) -> list[Q]:
-        # A correction is a whole word of some name: as a fragment, "elis" for "ellis" would bring every
-        # Elisabeth.
-        return [_name_has(typed), *(_spaced_has(f" {word} ") for word in sorted(alternatives[typed] - {typed}))]
+    # What each kept word may be in a name, as fragments of the spaced name: the typed word (see
+    # _name_has) or a correction, a whole word of some name (as a fragment, "elis" for "ellis" would
+    # bring every Elisabeth).
+    choices = [[w if len(w) >= 3 else f" {w}", *(f" {c} " for c in sorted(alternatives[w] - {w}))] for w in kept]
+    arms = list(product(*choices))
+    if len(arms) > NEAR_MISS_MAX_BRANCHES:
+        return reduce(operator.and_, (reduce(operator.or_, (_spaced_has(f) for f in c)) for c in choices))
+    # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting
+    # its words' posting lists. PostgreSQL would factor a condition found in every arm out of the OR
+    # ("thomas he": '% he%') and, misjudging how common it is, read its long posting list alone and
+    # thousands of rows; so each arm writes its patterns its own way: '% he%', '% he%%', ... (a run
+    # of % means what one does).
+    return reduce(operator.or_, (
+        reduce(operator.and_, (_spaced_like(f, "%" * (i + 1)) for f in arm)) for i, arm in enumerate(arms)))
 
-    choices = [spellings(w) for w in kept]
-    combinations = list(product(*choices))
-    if len(combinations) > NEAR_MISS_MAX_BRANCHES:
-        return reduce(operator.and_, (reduce(operator.or_, c) for c in choices))
-    # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting its
-    # words' posting lists. (An AND of ORs lets the planner read a short word's long posting list alone.)
-    return reduce(operator.or_, (reduce(operator.and_, combination) for combination in combinations))
+
+def _spaced_like(fragment: str, tail: str = "%") -> Q:
+    """The spaced name LIKE '%<fragment><tail>', the fragment escaped."""
+    pattern = "%" + connections["default"].ops.prep_for_like_query(fragment) + tail
+    return Q(_Like(_SpacedName(F("search_name")), Value(pattern)))
+
+
+class _Like(Lookup):
+    """LIKE with the pattern as given (wildcards included): _spaced_like escapes what it puts in."""
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 class _SpacedName(Func):
