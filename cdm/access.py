@@ -189,18 +189,14 @@ def can_see_model(user, model) -> bool:
 SCOPE_GRANTS_INLINE = 500
 
 
-def scope_ids(user) -> dict[str, tuple[list[int], list[int] | None]]:
-    """{action: (team ids, customer ids granted one by one)} for `user`, for every action. None for the
-    grants: too many to list (see _customer_scope).
-
-    Lists, not subqueries: a customer query with the four permission subqueries in it takes
-    PostgreSQL 2-3 ms to plan, and Django as long to compile, for every query of every page.
-    """
-    return _load_rights(user)["scope"]
-
-
 def _load_rights(user) -> dict:
-    """The user's groups (roles) and row scopes, in one query, kept on the user object (one request)."""
+    """The user's groups (roles) and row scopes, in one query, kept on the user object (one request).
+
+    "scope": {action: (team ids, ids of customers granted one by one, or None when there are too many
+    to list: see _customer_scope)}. Lists, not subqueries: a customer query carrying the four
+    permission subqueries takes PostgreSQL 2-3 ms to plan, and Django as long to compile, for every
+    query of every page.
+    """
     from django.contrib.auth.models import Group
     from django.db.models import IntegerField, Value
     from django.db.models.functions import Concat
@@ -244,7 +240,7 @@ def _customer_scope(user, action: str) -> Q | None:
 
     if user.has_perm(f"customers.{action}_all_customers"):
         return None
-    team_ids, grant_ids = scope_ids(user)[action]
+    team_ids, grant_ids = _load_rights(user)["scope"][action]
     if grant_ids is None:
         customer_perm = {"permission__codename": f"{action}_customer", "permission__content_type__app_label": "customers"}
         grant_ids = (

@@ -7,8 +7,20 @@ def perm_for(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-# Set by RestrictedQuerySet on each customer it returns: (user pk, actions whose customer scope the query checked).
-CHECKED = "_cdm_checked"
+# (user pk, actions whose customer scope the query that fetched a customer checked): see mark_checked.
+_CHECKED = "_cdm_checked"
+
+
+def mark_checked(customer, user, actions) -> None:
+    """Record on `customer`, fetched through Customer.objects.restrict(user, ...), which of the user's
+    rights that query checked: of_customer() and checked_actions() then need no second query."""
+    setattr(customer, _CHECKED, (user.pk, frozenset(actions)))
+
+
+def checked_actions(customer, user) -> frozenset | None:
+    """The actions `user` was checked for on `customer` by the query that fetched it; None if unknown."""
+    checked_user, actions = getattr(customer, _CHECKED, (None, None))
+    return actions if user is not None and checked_user == user.pk else None
 
 
 def _allowed(user, model, action: str) -> bool | None:
@@ -66,10 +78,9 @@ class RestrictedQuerySet(models.QuerySet):
 
         via = self.model.restrict_via
         rows = self.filter(**{via: customer})
-        checked_user, checked_actions = getattr(customer, CHECKED, (None, ()))
         # The customer's right that a row's right follows (as in access.scope_q).
         customer_action = "view" if action == "view" else "change"
-        if user is None or checked_user != user.pk or customer_action not in checked_actions:
+        if customer_action not in (checked_actions(customer, user) or ()):
             return rows.restrict(user, action)
         allowed = _allowed(user, self.model, action)
         if allowed is False or (allowed is None and not access.can_see_model(user, self.model)):

@@ -24,13 +24,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Contains, GreaterThan, Lookup
+from django.db.models.lookups import GreaterThan, Lookup
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cdm import access
 from cdm.crypto import blind_index_candidates
-from cdm.querysets import CHECKED
+from cdm.querysets import checked_actions, mark_checked
 from customers.models import UNTRACKED_FIELDS, Customer, ExternalIdentity
 from customers.normalize import (
     normalize_country,
@@ -107,7 +107,7 @@ def customer_get(*, user, customer_number: str, action: str = "view", follow_mer
     if action == "change":
         customer.user_may_change = True
     # The rows hanging off this customer need no second scope check (RestrictedQuerySet.of_customer).
-    setattr(customer, CHECKED, (user.pk, frozenset({action, "change"} if customer.user_may_change else {action})))
+    mark_checked(customer, user, {action, "change"} if customer.user_may_change else {action})
     if follow_merged and customer.status == Customer.Status.MERGED:
         raise CustomerMerged(customer, customer_resolve_merged(user=user, customer=customer))
     return customer
@@ -159,15 +159,20 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     visible = access.visible_groups(user)
     postgres = connections[queryset.db].vendor == "postgresql"
     ranks: dict[int, list[Q]] = {RANK_EXACT: [], RANK_PREFIX: [], RANK_CONTAINS: [], RANK_SIMILAR: []}
-    rank_only: list[Q] = []  # conditions that order rows but find none another condition does not
+    finds: list[Q] = []  # the rows to fetch; `ranks` orders them
+
+    def match(rank: int, condition: Q) -> None:
+        ranks[rank].append(condition)
+        finds.append(condition)
+
     compact = _NUMBER_SEPARATORS.sub("", query)
     numeric = compact.isdigit()
     key = search_key(query)
     if numeric:
-        ranks[RANK_EXACT].append(Q(customer_number=compact))
-        ranks[RANK_PREFIX].append(Q(customer_number__startswith=compact))
+        match(RANK_EXACT, Q(customer_number=compact))
+        match(RANK_PREFIX, Q(customer_number__startswith=compact))
     elif key and "@" not in query:  # an e-mail address is no name: matching it as one only adds noise
-        name_ranks = {RANK_PREFIX: _spaced_has(f" {key}")}  # the start of the name or of a later word
+        name_ranks = {RANK_PREFIX: _spaced_like(f" {key}")}  # the start of the name or of a later word
         if len(key) >= 3:
             # Shorter fragments match name starts only: "contains" on one or two letters cannot use the
             # trigram index and would scan a team's whole portfolio for a near-random hit list.
@@ -177,31 +182,30 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
             name_ranks[RANK_SIMILAR] = near_miss
         for rank, condition in name_ranks.items():
             ranks[rank].append(condition)
-        # Each name condition holds for every name the one before it holds for: only the widest filters
-        # (one set of index scans); the others only rank the rows it found.
-        rank_only.extend(condition for rank, condition in name_ranks.items() if rank != max(name_ranks))
+        # Each name condition holds for every name the one before it holds for: only the widest finds
+        # rows (one set of index scans); the others only rank them.
+        finds.append(name_ranks[max(name_ranks)])
     if access.FG.CONTACT in visible:
         email = query.lower()
         if "@" in query:
-            ranks[RANK_EXACT].append(Q(email=_email_or_none(query) or email))
-            ranks[RANK_PREFIX].append(Q(email__startswith=email))
+            match(RANK_EXACT, Q(email=_email_or_none(query) or email))
+            match(RANK_PREFIX, Q(email__startswith=email))
         elif len(email) >= 3 and not numeric and " " not in email:
-            ranks[RANK_CONTAINS].append(Q(email__contains=email))
+            match(RANK_CONTAINS, Q(email__contains=email))
         phones = _phone_candidates(query)
         if phones:
-            ranks[RANK_EXACT].append(Q(phone__in=phones))
+            match(RANK_EXACT, Q(phone__in=phones))
     if access.FG.GOVERNANCE in visible and " " not in query:  # other systems' ids have no spaces; names do
         linked = list(ExternalIdentity.objects.filter(external_id=query).values_list("customer_id", flat=True)[:100])
         if linked:
-            ranks[RANK_EXACT].append(Q(pk__in=linked))
+            match(RANK_EXACT, Q(pk__in=linked))
     if access.FG.SENSITIVE in visible and len(compact) >= 4:
-        ranks[RANK_EXACT].append(Q(national_id_index__in=blind_index_candidates(normalize_national_id(query))))
+        match(RANK_EXACT, Q(national_id_index__in=blind_index_candidates(normalize_national_id(query))))
 
     conditions = {rank: reduce(operator.or_, qs) for rank, qs in ranks.items() if qs}
     if not conditions:  # e.g. an e-mail address typed by a role that may not see e-mail addresses
         return queryset.none()
-    found = [c for qs in ranks.values() for c in qs if not any(c is r for r in rank_only)]
-    qs = queryset.filter(reduce(operator.or_, found)).annotate(search_rank=Case(
+    qs = queryset.filter(reduce(operator.or_, finds)).annotate(search_rank=Case(
         *(When(condition, then=Value(rank)) for rank, condition in conditions.items()),
         default=Value(RANK_SIMILAR), output_field=IntegerField(),
     ))
@@ -256,7 +260,7 @@ def _near_miss_condition(key: str) -> Q | None:
     choices = [[w if len(w) >= 3 else f" {w}", *(f" {c} " for c in sorted(alternatives[w] - {w}))] for w in kept]
     arms = list(product(*choices))
     if len(arms) > NEAR_MISS_MAX_BRANCHES:
-        return reduce(operator.and_, (reduce(operator.or_, (_spaced_has(f) for f in c)) for c in choices))
+        return reduce(operator.and_, (reduce(operator.or_, (_spaced_like(f) for f in c)) for c in choices))
     # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting
     # its words' posting lists. PostgreSQL would factor a condition found in every arm out of the OR
     # ("thomas he": '% he%') and, misjudging how common it is, read its long posting list alone and
@@ -267,7 +271,7 @@ def _near_miss_condition(key: str) -> Q | None:
 
 
 def _spaced_like(fragment: str, tail: str = "%") -> Q:
-    """The spaced name LIKE '%<fragment><tail>', the fragment escaped."""
+    """The spaced name (see _SpacedName) LIKE '%<fragment><tail>': contains the fragment, escaped."""
     pattern = "%" + connections["default"].ops.prep_for_like_query(fragment) + tail
     return Q(_Like(_SpacedName(F("search_name")), Value(pattern)))
 
@@ -280,7 +284,7 @@ class _Like(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
 
 
 class _SpacedName(Func):
@@ -292,15 +296,11 @@ class _SpacedName(Func):
     output_field = CharField()
 
 
-def _spaced_has(fragment: str) -> Q:
-    return Q(Contains(_SpacedName(F("search_name")), Value(fragment)))
-
-
 def _name_has(word: str) -> Q:
     """A typed word in the search name: anywhere from 3 letters on ("ada" in "nadal"); a word of one
     or two letters only where a name's word starts ("thomas he" for Thomas Hendriks). Several of these
     ANDed go into one scan of the trigram index, which intersects their posting lists."""
-    return _spaced_has(word if len(word) >= 3 else f" {word}")
+    return _spaced_like(word if len(word) >= 3 else f" {word}")
 
 
 def _plausible_typo(typed: str, word: str) -> bool:
@@ -576,9 +576,9 @@ def service_request_can_update(*, user, customer: Customer) -> bool:
     """May the user change the status of (and close) this customer's requests?"""
     if not user.has_perm("customers.change_servicerequest"):
         return False
-    may_change = getattr(customer, "user_may_change", None)
-    if may_change is not None and getattr(customer, CHECKED, (None,))[0] == user.pk:
-        return may_change
+    checked = checked_actions(customer, user)  # customer_get checked "change" with its own query
+    if checked is not None:
+        return "change" in checked
     return Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
 
 
