@@ -101,7 +101,7 @@ def test_national_id_is_found_only_by_users_allowed_to_see_sensitive_data(client
 
 def test_the_exact_identifier_ranks_before_prefixes_and_fragments(client, users, north, monkeypatch):
     numbers = iter(["1234567890", "123456789"])
-    monkeypatch.setattr(services, "customer_number_new", lambda: next(numbers))
+    monkeypatch.setattr(services.customers, "customer_number_new", lambda: next(numbers))
     # Created in the "wrong" order, so name order would put the prefix match first.
     prefixed = CustomerFactory(team=north, given_name="Aaron", family_name="Aalto", phone="")
     exact = CustomerFactory(team=north, given_name="Zoe", family_name="Zwick", phone="")

@@ -1,13 +1,11 @@
-"""Admin for support staff. Saves go through customers.services; fields follow the field policy."""
+"""The customer admin: lists through the real search, the change form follows the field policy."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-
 from cdm import access
 from cdm.admin import RestrictedAdminMixin
 from cdm.errors import ConflictError
@@ -15,69 +13,16 @@ from cdm.pagination import LargeTablePaginator
 from cdm.services import audit_record
 from customers import selectors, services
 from customers.models import (
-    Activity,
     AttributeDefinition,
     Customer,
     CustomerAttribute,
-    CustomerGroupObjectPermission,
-    CustomerUserObjectPermission,
     ExternalIdentity,
-    Feedback,
     Note,
-    Order,
-    OrderLine,
-    Product,
     ProductHolding,
     ServiceRequest,
 )
 from customers.normalize import normalize_customer_data
-
-SENSITIVE = set(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
-
-
-def _adopt(obj, saved):
-    """Make the admin's in-memory object the row the service saved (admin then logs and redirects)."""
-    obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-    obj._state.adding = False
-
-
-class PolicyHistoryMixin:
-    """History pages diff only the fields the user may see (and carry no inline styles)."""
-
-    object_history_list_template = "admin/cdm_history_list.html"
-
-    history_visible_fields: tuple = ()
-
-    def visible_history_fields(self, request):
-        return None  # None: every field
-
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        included = self.visible_history_fields(request)
-        previous = None
-        for current in historical_records:
-            if previous is not None:
-                delta = previous.diff_against(current, foreign_keys_are_objs=foreign_keys_are_objs,
-                                              included_fields=included)
-                helper = self.get_historical_record_context_helper(request, previous)
-                previous.history_delta_changes = helper.context_for_delta_changes(delta)
-            previous = current
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    max_num = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
+from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, SENSITIVE, ServiceBackedAdmin, _adopt
 
 class ExternalIdentityInline(ReadOnlyInline):
     model = ExternalIdentity
@@ -292,189 +237,6 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
         skipped = queryset.exclude(status=Customer.Status.ARCHIVED).count()
         messages.success(request, _("Restored %(n)d customers.") % {"n": restored}
                          + (_(" %(n)d were not archived and were left as they are.") % {"n": skipped} if skipped else ""))
-
-
-class ServiceBackedAdmin(RestrictedAdminMixin, admin.ModelAdmin):
-    """Transactional rows: listed through restrict(), created and changed through their services."""
-
-    list_select_related = ("customer",)
-    paginator = LargeTablePaginator
-    show_full_result_count = False
-    raw_id_fields = ("customer",)
-    actions = None
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is None else tuple(self.readonly_fields) + ("customer",)
-
-
-@admin.register(ServiceRequest)
-class ServiceRequestAdmin(PolicyHistoryMixin, ServiceBackedAdmin, SimpleHistoryAdmin):
-    list_display = ("reference", "customer", "kind", "subject", "status", "priority", "assignee", "opened_at")
-    list_filter = ("status", "kind", "priority", "channel")
-    search_fields = ("reference", "subject", "customer__customer_number")
-    readonly_fields = ("reference", "created_by", "closed_at")
-    fields = ("reference", "customer", "kind", "channel", "subject", "description", "priority", "status", "assignee",
-              "resolution", "created_by", "closed_at")
-
-    def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f not in ("customer",)}
-        if change:
-            saved = services.service_request_update(request=obj, by=request.user, **data)
-        else:
-            data.pop("status", None)
-            data.pop("resolution", None)
-            saved = services.service_request_create(customer=form.cleaned_data["customer"], by=request.user, **data)
-        _adopt(obj, saved)
-
-
-@admin.register(ProductHolding)
-class ProductHoldingAdmin(PolicyHistoryMixin, ServiceBackedAdmin, SimpleHistoryAdmin):
-    list_display = ("customer", "product", "status", "started_on", "ended_on")
-    list_filter = ("status", "product")
-    fields = ("customer", "product", "status", "started_on", "ended_on", "quantity")
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("customer", "product", "started_on", "quantity")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            saved = services.product_holding_change_status(holding=obj, status=form.cleaned_data["status"],
-                                                           ended_on=form.cleaned_data.get("ended_on"), by=request.user)
-        else:
-            saved = services.product_holding_create(
-                customer=form.cleaned_data["customer"], product=form.cleaned_data["product"],
-                started_on=form.cleaned_data["started_on"], quantity=form.cleaned_data["quantity"],
-                status=form.cleaned_data["status"], by=request.user)
-        _adopt(obj, saved)
-
-
-class ReadOnlyRecordAdmin(ServiceBackedAdmin):
-    """Records that arrive from channels and integrations: browsable, not edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OrderLineInline(ReadOnlyInline):
-    model = OrderLine
-    fields = ("sku", "description", "quantity", "unit_price", "line_total")
-    show_change_link = False
-
-
-@admin.register(Order)
-class OrderAdmin(ReadOnlyRecordAdmin):
-    list_display = ("order_number", "customer", "placed_at", "status", "channel", "total_amount", "currency")
-    list_filter = ("status", "channel")
-    search_fields = ("order_number", "customer__customer_number")
-    inlines = [OrderLineInline]
-
-
-@admin.register(Activity)
-class ActivityAdmin(ReadOnlyRecordAdmin):
-    list_display = ("occurred_at", "customer", "kind", "source")
-    list_filter = ("kind",)
-    search_fields = ("customer__customer_number",)
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyRecordAdmin):
-    list_display = ("received_at", "customer", "kind", "score", "service_request")
-    list_filter = ("kind",)
-
-
-@admin.register(ExternalIdentity)
-class ExternalIdentityAdmin(ReadOnlyRecordAdmin):
-    list_display = ("system", "external_id", "customer", "created_at")
-    list_filter = ("system",)
-    search_fields = ("external_id", "customer__customer_number")
-
-
-@admin.register(Note)
-class NoteAdmin(ServiceBackedAdmin):
-    list_display = ("created_at", "customer", "author", "body", "pinned")
-    fields = ("customer", "body", "pinned")
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)  # notes are never rewritten
-
-    def save_model(self, request, obj, form, change):
-        saved = services.note_create(customer=form.cleaned_data["customer"], by=request.user,
-                                     body=form.cleaned_data["body"], pinned=form.cleaned_data["pinned"])
-        _adopt(obj, saved)
-
-
-class CatalogAdmin(admin.ModelAdmin):
-    def save_model(self, request, obj, form, change):
-        services.catalog_save(instance=obj, by=request.user)
-
-
-@admin.register(Product)
-class ProductAdmin(CatalogAdmin):
-    list_display = ("code", "name", "kind", "unit_price", "active")
-    list_filter = ("kind", "active")
-    search_fields = ("code", "name")
-
-
-@admin.register(AttributeDefinition)
-class AttributeDefinitionAdmin(CatalogAdmin):
-    list_display = ("label", "key", "data_type", "field_group", "active")
-    list_filter = ("field_group", "data_type", "active")
-    search_fields = ("label", "key")
-
-
-class CustomerGrantAdmin(admin.ModelAdmin):
-    """Grants on one customer; created and revoked through the audited service."""
-
-    list_display = ("content_object", "holder", "permission")
-    list_select_related = ("content_object", "permission")
-    raw_id_fields = ("content_object",)
-    actions = None
-
-    @admin.display(description=_("granted to"))
-    def holder(self, obj):
-        return getattr(obj, "user", None) or getattr(obj, "group", None)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "permission":
-            kwargs["queryset"] = Permission.objects.filter(
-                content_type__app_label="customers",
-                codename__in=[f"{a}_customer" for a in services.GRANT_ACTIONS])
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        holder = {"user": form.cleaned_data["user"]} if "user" in form.cleaned_data else {"group": form.cleaned_data["group"]}
-        saved = services.customer_grant(customer=form.cleaned_data["content_object"], by=request.user,
-                                        action=form.cleaned_data["permission"].codename.split("_")[0], **holder)
-        obj.pk = saved.pk
-
-    def delete_model(self, request, obj):
-        services.customer_grant_revoke(grant=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for grant in queryset:
-            services.customer_grant_revoke(grant=grant, by=request.user)
-
-
-@admin.register(CustomerUserObjectPermission)
-class CustomerUserGrantAdmin(CustomerGrantAdmin):
-    raw_id_fields = ("content_object", "user")
-    list_select_related = ("content_object", "permission", "user")
-    search_fields = ("user__username", "content_object__customer_number")
-
-
-@admin.register(CustomerGroupObjectPermission)
-class CustomerGroupGrantAdmin(CustomerGrantAdmin):
-    list_select_related = ("content_object", "permission", "group")
-    search_fields = ("group__name", "content_object__customer_number")
 
 
 class CustomerAttributeForm(forms.ModelForm):

@@ -1,0 +1,35 @@
+"""Customer master data, the identity graph and transactional data (kept apart, never copied in).
+
+One module per area; every model is importable from here (`from customers.models import Customer`)."""
+
+from customers.models.activity import (  # noqa: F401
+    Activity,
+)
+from customers.models.attributes import (  # noqa: F401
+    AttributeDefinition,
+    CustomerAttribute,
+)
+from customers.models.customers import (  # noqa: F401
+    history_tracked_bulk_writes,
+    HistoryBypassError,
+    UNTRACKED_FIELDS,
+    CustomerQuerySet,
+    Customer,
+    SearchWord,
+    CustomerUserObjectPermission,
+    CustomerGroupObjectPermission,
+)
+from customers.models.identity import (  # noqa: F401
+    ExternalIdentity,
+)
+from customers.models.products import (  # noqa: F401
+    Product,
+    Order,
+    OrderLine,
+    ProductHolding,
+)
+from customers.models.service import (  # noqa: F401
+    ServiceRequest,
+    Note,
+    Feedback,
+)

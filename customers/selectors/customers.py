@@ -1,0 +1,131 @@
+"""Customers by number and as lists, within the user's rights; merged customers; counts."""
+
+from __future__ import annotations
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from cdm import access
+from cdm.querysets import mark_checked
+from customers.models import Customer
+from customers.normalize import (
+    normalize_text,
+)
+from customers.selectors.search import customer_search
+
+def customer_list(*, user, status: str = Customer.Status.ACTIVE, query: str = "") -> QuerySet[Customer]:
+    """Customers the user may see; active ones unless `status` asks for another status or "all".
+
+    With a `query`, only the customers matching it, best match first (see customer_search);
+    without, in name order.
+    """
+    qs = Customer.objects.restrict(user, "view").select_related("team").defer(*SENSITIVE_FIELDS)
+    if status != "all":
+        qs = qs.filter(status=status if status in Customer.Status.values else Customer.Status.ACTIVE)
+    if normalize_text(query):
+        return customer_search(queryset=qs, user=user, query=query)
+    return qs.order_by("family_name", "given_name", "pk")
+
+
+def customers_inactive(*, cutoff) -> QuerySet[Customer]:
+    """Active customers with no activity, order, service request or edit since `cutoff` (set-based)."""
+    from customers.models import Activity, Order, ServiceRequest
+
+    recent = {
+        Order: Q(placed_at__gte=cutoff),
+        Activity: Q(occurred_at__gte=cutoff),
+        ServiceRequest: Q(opened_at__gte=cutoff) | Q(updated_at__gte=cutoff),
+    }
+    qs = Customer.objects.filter(status=Customer.Status.ACTIVE, created_at__lt=cutoff, updated_at__lt=cutoff).filter(
+        Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True))
+    # last_activity_at is derived; the NOT EXISTS checks keep a stale value from archiving a live customer.
+    for model, condition in recent.items():
+        qs = qs.exclude(Exists(model.objects.filter(condition, customer=OuterRef("pk"))))
+    return qs
+
+
+class CustomerMerged(Http404):
+    """The customer was merged into `survivor` (None: the user may not see the survivor).
+
+    A 404 wherever nothing catches it; views wrapped in customers.views.follow_merged redirect instead.
+    """
+
+    def __init__(self, customer: Customer, survivor: Customer | None):
+        super().__init__("No customer matches the given query.")  # never names the survivor
+        self.customer = customer
+        self.survivor = survivor
+
+
+def customer_get(*, user, customer_number: str, action: str = "view", follow_merged: bool = True) -> Customer:
+    """One customer by public number; outside the user's rights it does not exist (404).
+
+    A merged customer raises CustomerMerged (a 404 naming the survivor, for follow_merged views to
+    redirect); `follow_merged=False` returns it as it is (merge review, undo). The customer carries
+    `user_may_change`, folded into the same query.
+    """
+    customers = Customer.objects.restrict(user, action).select_related("team", "owner")
+    if access.FG.SENSITIVE not in access.visible_groups(user):
+        customers = customers.defer(*SENSITIVE_FIELDS)  # never decrypted for a user who may not see them
+    if action != "change":
+        customers = customers.with_right(user, "change", "user_may_change")
+    customer = get_object_or_404(customers, customer_number=customer_number)
+    if action == "change":
+        customer.user_may_change = True
+    # The rows hanging off this customer need no second scope check (RestrictedQuerySet.of_customer).
+    mark_checked(customer, user, {action, "change"} if customer.user_may_change else {action})
+    if follow_merged and customer.status == Customer.Status.MERGED:
+        raise CustomerMerged(customer, customer_resolve_merged(user=user, customer=customer))
+    return customer
+
+
+def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> Customer | None:
+    """The customer a merged customer lives on in (following merges of merges), if `user` may see it."""
+    visible = Customer.objects.restrict(user, "view").only("pk", "customer_number", "status", "merged_into")
+    seen, current = {customer.pk}, customer
+    for _hop in range(max_hops):
+        if current.status != Customer.Status.MERGED or current.merged_into_id is None:
+            break
+        current = visible.filter(pk=current.merged_into_id).first()
+        if current is None or current.pk in seen:
+            return None
+        seen.add(current.pk)
+    return None if current is customer or current.status == Customer.Status.MERGED else current
+
+
+# Encrypted at rest and shown only through the audited reveal: lists and history never load them.
+SENSITIVE_FIELDS = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
+
+
+def customer_create_teams(*, user):
+    """The teams `user` may add customers to: every team for roles that change all customers,
+    else the teams where they (or their groups) hold cdm.add_team_customers."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from cdm.models import Team
+
+    teams = Team.objects.order_by("name")
+    if user is None or not user.is_active or not user.has_perm("customers.add_customer"):
+        return teams.none()
+    if user.is_superuser or user.has_perm("customers.change_all_customers"):
+        return teams
+    return get_objects_for_user(user, "cdm.add_team_customers", klass=teams, accept_global_perms=False)
+
+
+def _user_label(user) -> str:
+    return (user.get_full_name() or user.username) if user else "system"
+
+
+def customer_stats(*, user) -> dict:
+    """Counts for the home page, within the user's rights (one grouped query)."""
+    from django.db.models import Count
+
+    rows = Customer.objects.restrict(user, "view").values("status").annotate(n=Count("pk")).order_by()
+    by_status = {row["status"]: row["n"] for row in rows}
+    unverified = Customer.objects.restrict(user, "view").filter(
+        status=Customer.Status.ACTIVE, address_status=Customer.AddressStatus.UNVERIFIED).count()
+    return {"active": by_status.get("active", 0), "archived": by_status.get("archived", 0),
+            "unverified_addresses": unverified}

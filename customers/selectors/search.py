@@ -1,0 +1,246 @@
+"""Search as you type: names (typos too), numbers, e-mail, phones, external and national IDs."""
+
+from __future__ import annotations
+import operator
+import re
+from functools import reduce
+from itertools import product
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.lookups import Lookup
+from cdm import access
+from cdm.crypto import blind_index_candidates
+from customers.models import Customer, ExternalIdentity
+from customers.normalize import (
+    normalize_email,
+    normalize_national_id,
+    normalize_phone,
+    normalize_text,
+    search_key,
+)
+
+_DIGITS = re.compile(r"\d")
+_PHONE_LIKE = re.compile(r"[\d\s()+\-./]+")
+_NUMBER_SEPARATORS = re.compile(r"[\s\-./]")
+
+# Search ranks, best first: an identifier typed in full, the start of a name or number, a fragment, a near miss.
+RANK_EXACT, RANK_PREFIX, RANK_CONTAINS, RANK_SIMILAR = range(4)
+# Near misses (typos, PostgreSQL): corrections per typed word, their least trigram similarity (pg_trgm's
+# default threshold), and how many words of a query are corrected.
+NEAR_MISS_CORRECTIONS = 4
+NEAR_MISS_SIMILARITY = 0.3
+NEAR_MISS_MAX_WORDS = 4
+NEAR_MISS_MAX_BRANCHES = 16
+
+
+def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
+    """The customers of `queryset` matching a fragment, best first, annotated with `search_rank` (RANK_*).
+
+    Matches the customer number (exact or prefix) and the name (every word contained in the
+    accent-free, case-folded `search_name`, so "jose garcia" finds "José García"; on PostgreSQL near
+    misses too, so "lovelase" finds "Lovelace": see _near_miss_condition); for roles that may see
+    them, the e-mail (exact, prefix or fragment), the phone in any format (E.164 candidates, exact),
+    external IDs (exact) and the national ID (through the blind index, exact).
+
+    Every condition can use an index on PostgreSQL (trigram GIN on the spaced name, migration 0008;
+    e-mail: 0004 and 0006), which is why external IDs and near-miss words are looked up first (one
+    small query each) rather than in subqueries. Near misses rank last, by similarity to the query.
+    """
+    query = normalize_text(query)
+    if not query:
+        return queryset
+    visible = access.visible_groups(user)
+    postgres = connections[queryset.db].vendor == "postgresql"
+    ranks: dict[int, list[Q]] = {RANK_EXACT: [], RANK_PREFIX: [], RANK_CONTAINS: [], RANK_SIMILAR: []}
+    finds: list[Q] = []  # the rows to fetch; `ranks` orders them
+
+    def match(rank: int, condition: Q) -> None:
+        ranks[rank].append(condition)
+        finds.append(condition)
+
+    compact = _NUMBER_SEPARATORS.sub("", query)
+    numeric = compact.isdigit()
+    key = search_key(query)
+    if numeric:
+        match(RANK_EXACT, Q(customer_number=compact))
+        match(RANK_PREFIX, Q(customer_number__startswith=compact))
+    elif key and "@" not in query:  # an e-mail address is no name: matching it as one only adds noise
+        name_ranks = {RANK_PREFIX: _spaced_like(f" {key}")}  # the start of the name or of a later word
+        if len(key) >= 3:
+            # Shorter fragments match name starts only: "contains" on one or two letters cannot use the
+            # trigram index and would scan a team's whole portfolio for a near-random hit list.
+            name_ranks[RANK_CONTAINS] = reduce(operator.and_, (_name_has(word) for word in key.split(" ")))
+        near_miss = _near_miss_condition(key) if postgres else None
+        if near_miss is not None:
+            name_ranks[RANK_SIMILAR] = near_miss
+        for rank, condition in name_ranks.items():
+            ranks[rank].append(condition)
+        # Each name condition holds for every name the one before it holds for: only the widest finds
+        # rows (one set of index scans); the others only rank them.
+        finds.append(name_ranks[max(name_ranks)])
+    if access.FG.CONTACT in visible:
+        email = query.lower()
+        if "@" in query:
+            match(RANK_EXACT, Q(email=_email_or_none(query) or email))
+            match(RANK_PREFIX, Q(email__startswith=email))
+        elif len(email) >= 3 and not numeric and " " not in email:
+            match(RANK_CONTAINS, Q(email__contains=email))
+        phones = _phone_candidates(query)
+        if phones:
+            match(RANK_EXACT, Q(phone__in=phones))
+    if access.FG.GOVERNANCE in visible and " " not in query:  # other systems' ids have no spaces; names do
+        linked = list(ExternalIdentity.objects.filter(external_id=query).values_list("customer_id", flat=True)[:100])
+        if linked:
+            match(RANK_EXACT, Q(pk__in=linked))
+    if access.FG.SENSITIVE in visible and len(compact) >= 4:
+        match(RANK_EXACT, Q(national_id_index__in=blind_index_candidates(normalize_national_id(query))))
+
+    conditions = {rank: reduce(operator.or_, qs) for rank, qs in ranks.items() if qs}
+    if not conditions:  # e.g. an e-mail address typed by a role that may not see e-mail addresses
+        return queryset.none()
+    qs = queryset.filter(reduce(operator.or_, finds)).annotate(search_rank=Case(
+        *(When(condition, then=Value(rank)) for rank, condition in conditions.items()),
+        default=Value(RANK_SIMILAR), output_field=IntegerField(),
+    ))
+    if RANK_SIMILAR in conditions:
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        qs = qs.annotate(search_similarity=TrigramWordSimilarity(Value(key), "search_name"))
+        return qs.order_by("search_rank", "-search_similarity", "family_name", "given_name", "pk")
+    return qs.order_by("search_rank", "family_name", "given_name", "pk")
+
+
+def _near_miss_condition(key: str) -> Q | None:
+    """PostgreSQL: names in which every typed word appears, or a known word that looks like it.
+
+    "lovlace" → Lovelace, "jose garsia" → José García. Each word of 3 letters or more is corrected
+    against the lexicon of name words (SearchWord, tens of thousands of rows, pg_trgm similarity at
+    its default threshold), in one query; customers are then matched on the words, which the
+    trigram index on search_name answers from a few posting lists instead of comparing the typed
+    text with every name. A word that is neither known nor like a known one ("hose" misheard for
+    "jose") is left out as long as a longer word remains. None when nothing would differ from the
+    exact conditions.
+    """
+    from django.contrib.postgres.lookups import TrigramSimilar
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models.functions import Greatest
+
+    from customers.models import SearchWord
+
+    words = list(dict.fromkeys(key.split(" ")))[:NEAR_MISS_MAX_WORDS]
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return None
+    similarity = {f"s{i}": TrigramSimilarity("word", w) for i, w in enumerate(long_words)}
+    best = Greatest(*similarity.values()) if len(similarity) > 1 else next(iter(similarity.values()))
+    rows = (SearchWord.objects.filter(reduce(operator.or_, (Q(TrigramSimilar(F("word"), Value(w))) for w in long_words)))
+            .annotate(**similarity, best=best).order_by("-best", "word")
+            .values("word", *similarity)[: NEAR_MISS_CORRECTIONS * len(long_words)])
+    alternatives = {w: {w} for w in words}
+    known = set()
+    for row in rows:
+        for i, typed in enumerate(long_words):
+            if typed in row["word"]:
+                known.add(typed)  # matched exactly already ("contains")
+            elif row[f"s{i}"] >= NEAR_MISS_SIMILARITY and _plausible_typo(typed, row["word"]):
+                alternatives[typed].add(row["word"])
+    kept = [w for w in words if len(w) < 3 or w in known or len(alternatives[w]) > 1]
+    if not any(len(w) >= 3 for w in kept) or (kept == words and all(len(alternatives[w]) == 1 for w in words)):
+        return None
+    # What each kept word may be in a name, as fragments of the spaced name: the typed word (see
+    # _name_has) or a correction, a whole word of some name (as a fragment, "elis" for "ellis" would
+    # bring every Elisabeth).
+    choices = [[w if len(w) >= 3 else f" {w}", *(f" {c} " for c in sorted(alternatives[w] - {w}))] for w in kept]
+    arms = list(product(*choices))
+    if len(arms) > NEAR_MISS_MAX_BRANCHES:
+        return reduce(operator.and_, (reduce(operator.or_, (_spaced_like(f) for f in c)) for c in choices))
+    # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting
+    # its words' posting lists. PostgreSQL would factor a condition found in every arm out of the OR
+    # ("thomas he": '% he%') and, misjudging how common it is, read its long posting list alone and
+    # thousands of rows; so each arm writes its patterns its own way: '% he%', '% he%%', ... (a run
+    # of % means what one does).
+    return reduce(operator.or_, (
+        reduce(operator.and_, (_spaced_like(f, "%" * (i + 1)) for f in arm)) for i, arm in enumerate(arms)))
+
+
+def _spaced_like(fragment: str, tail: str = "%") -> Q:
+    """The spaced name (see _SpacedName) LIKE '%<fragment><tail>': contains the fragment, escaped."""
+    pattern = "%" + connections["default"].ops.prep_for_like_query(fragment) + tail
+    return Q(_Like(_SpacedName(F("search_name")), Value(pattern)))
+
+
+class _Like(Lookup):
+    """LIKE with the pattern as given (wildcards included): _spaced_like escapes what it puts in."""
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+class _SpacedName(Func):
+    """' ' || search_name || ' ': every word of the name between spaces, so one LIKE finds a word's
+    start ('% he%'), a whole word ('% elis %') or a fragment. The trigram index of migration 0008
+    is built on exactly this expression."""
+
+    template = "(' ' || %(expressions)s || ' ')"
+    output_field = CharField()
+
+
+def _name_has(word: str) -> Q:
+    """A typed word in the search name: anywhere from 3 letters on ("ada" in "nadal"); a word of one
+    or two letters only where a name's word starts ("thomas he" for Thomas Hendriks). Several of these
+    ANDed go into one scan of the trigram index, which intersects their posting lists."""
+    return _spaced_like(word if len(word) >= 3 else f" {word}")
+
+
+def _plausible_typo(typed: str, word: str) -> bool:
+    """A known word that could be `typed` with a letter or two wrong, not just some word sharing trigrams."""
+    return len(word) >= 4 and abs(len(word) - len(typed)) <= 2
+
+
+def _email_or_none(value) -> str | None:
+    try:
+        return normalize_email(value) or None
+    except ValidationError:
+        return None
+
+
+def _phone_or_none(value, region: str | None = None) -> str | None:
+    """E.164 for something typed as a phone number ("(202) 555-0143", "+1 202-555-0143"), else None."""
+    value = normalize_text(value)
+    if len(_DIGITS.findall(value)) < 6 or not _PHONE_LIKE.fullmatch(value):
+        return None
+    try:
+        return normalize_phone(value, region) or None
+    except ValidationError:
+        return None
+
+
+def _phone_candidates(value) -> list[str]:
+    """What a phone typed in any form can be, in E.164: the number itself when it has a country code,
+    otherwise the valid number of each country in CDM_PHONE_SEARCH_REGIONS ("028 9099 3920" is
+    +442890993920 in Britain; the same digits mean nothing valid in most other countries)."""
+    from django.conf import settings
+
+    value = normalize_text(value)
+    if len(_DIGITS.findall(value)) < 6 or not _PHONE_LIKE.fullmatch(value):
+        return []
+    if value.startswith("00"):  # the international prefix of most of the world, whatever the default region
+        value = "+" + value[2:]
+    regions = [settings.CDM_DEFAULT_PHONE_REGION] if value.startswith("+") else [
+        settings.CDM_DEFAULT_PHONE_REGION, *settings.CDM_PHONE_SEARCH_REGIONS]
+    return sorted({phone for region in dict.fromkeys(regions) if (phone := _phone_or_none(value, region))})

@@ -1,0 +1,238 @@
+"""Customers' master data: numbers, create (with the duplicate check), update, restore, external
+identities and typed attributes."""
+
+from __future__ import annotations
+import datetime
+import secrets
+from collections.abc import Callable
+from decimal import Decimal
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+from cdm import access
+from cdm.errors import ConflictError
+from cdm.models import Team
+from cdm.services import audit_record
+from customers.models import (
+    AttributeDefinition,
+    Customer,
+    CustomerAttribute,
+    ExternalIdentity,
+    history_tracked_bulk_writes,
+)
+from customers.normalize import normalize_customer_data, normalize_text
+from customers.services.base import DERIVED_FIELDS, SENSITIVE_FIELDS, _check_editable, _customer_for, _full_clean, _require_perm, _save_with_history, _stored_values
+
+# --- customer numbers -------------------------------------------------------------------
+
+def luhn_check_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def customer_number_is_valid(number: str) -> bool:
+    return len(number) == 9 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def customer_number_new() -> str:
+    """Nine digits, the last a Luhn check digit that catches a mistyped digit on the phone.
+
+    Random, not sequential: the number reveals neither volume nor order of sign-up.
+    """
+    body = str(secrets.randbelow(90_000_000) + 10_000_000)
+    return body + luhn_check_digit(body)
+
+
+def customer_conflict(customer: Customer) -> ConflictError:
+    last = customer.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+    user = getattr(last, "history_user", None)
+    who = (user.get_full_name() or user.username) if user else None
+    return ConflictError(customer, changed_by=who, changed_at=getattr(last, "history_date", None),
+                         version=customer.version)
+
+
+# --- customers ----------------------------------------------------------------------------
+
+@transaction.atomic
+def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
+    _require_perm(by, "customers.add_customer")
+    if by is not None and not by.is_superuser and not by.has_perm("customers.change_all_customers") \
+            and not by.has_perm("cdm.add_team_customers", team):
+        raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
+    _check_editable(by, fields, creating=True)
+    data = normalize_customer_data(fields)
+    customer = Customer(team=team, **data)
+    for _attempt in range(5):
+        customer.customer_number = customer_number_new()
+        if not Customer.objects.filter(customer_number=customer.customer_number).exists():
+            break
+    _full_clean(customer)
+    _save_with_history(customer, by=by, reason=reason or _("Created"))
+    if SENSITIVE_FIELDS & set(k for k, v in fields.items() if v not in (None, "")):
+        audit_record(by=by, action="customer.create", obj=customer, fields=SENSITIVE_FIELDS & set(fields), reason=reason)
+    return customer
+
+
+DUPLICATE_MATCH_FIELDS = ("email", "phone", "given_name", "family_name", "date_of_birth", "country")
+
+
+@transaction.atomic
+def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reason: str = "", **fields) -> Customer:
+    """customer_create, refusing to create a possible duplicate unless the user confirms.
+
+    Possible duplicates are selectors.customer_possible_duplicates within `by`'s rights. With some
+    and no `create_anyway`, a ValidationError on "create_anyway" (code "possible_duplicate") names
+    them, together with any other field errors, and nothing is saved. With `create_anyway`, the
+    history reason and an audit event ("customer.create_despite_match") name the matched customers.
+    """
+    from customers.selectors import customer_possible_duplicates
+
+    errors: dict[str, list] = {}
+    try:
+        normalize_customer_data(fields)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    matches = list(customer_possible_duplicates(
+        user=by, **{f: fields[f] for f in DUPLICATE_MATCH_FIELDS if fields.get(f) not in (None, "")})[:20])
+    numbers = ", ".join(m.customer_number for m in matches)
+    if matches and not create_anyway:
+        errors["create_anyway"] = [ValidationError(
+            _("Possibly already a customer: %(numbers)s. Open the existing customer, or confirm that this is "
+              "someone else to create a new one.") % {"numbers": numbers}, code="possible_duplicate")]
+    if errors:
+        raise ValidationError(errors)
+    if not matches:
+        return customer_create(by=by, team=team, reason=reason, **fields)
+    why = _("Created despite possible duplicates: %(numbers)s") % {"numbers": numbers}
+    customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
+    audit_record(by=by, action="customer.create_despite_match", obj=customer, reason=why)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, by, version: int, reason: str = "", **changes) -> Customer:
+    """Change master data. A stale `version` raises ConflictError; nothing is overwritten."""
+    current = _customer_for(by, customer, "change", lock=True)
+    # Clients send back the version they loaded; bumping it on every save makes a concurrent
+    # edit fail with ConflictError instead of silently winning.
+    if current.version != int(version):
+        raise customer_conflict(current)
+    _check_editable(by, changes, creating=False)
+    data = normalize_customer_data(changes, current=_stored_values(current))
+    changed = {f: v for f, v in data.items() if getattr(current, f) != v}
+    if not changed:
+        return current
+    for field, value in changed.items():
+        setattr(current, field, value)
+    current.version += 1
+    _full_clean(current)
+    _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {
+        "fields": ", ".join(sorted(f for f in changed if f not in DERIVED_FIELDS))})
+    sensitive = SENSITIVE_FIELDS & set(changed)
+    if sensitive:
+        audit_record(by=by, action="customer.update", obj=current, fields=sensitive, reason=reason)
+    return current
+
+
+@transaction.atomic
+def customer_bulk_update(*, customers: list[Customer], fields: list[str], by, reason: str | Callable[[Customer], str],
+                         batch_size: int = 1000) -> int:
+    """Bulk write that still records one history row per customer (and bumps versions).
+
+    `reason` is one text for all, or a function giving each customer's own.
+    """
+    for customer in customers:
+        customer.version += 1
+        customer._history_user = by
+        customer._change_reason = reason(customer) if callable(reason) else reason
+    fields = sorted(set(fields) | {"version"})
+    with history_tracked_bulk_writes():
+        count = bulk_update_with_history(customers, Customer, fields, batch_size=batch_size, default_user=by)
+    for customer in customers:
+        del customer._history_user, customer._change_reason
+    return count
+
+
+@transaction.atomic
+def customer_restore(*, customer: Customer, by, reason: str = "") -> Customer:
+    """Bring an archived customer back to the active lists (history records who and why)."""
+    current = _customer_for(by, customer, "change", lock=True)
+    if current.status != Customer.Status.ARCHIVED:
+        raise ValidationError({"status": _("Only archived customers can be restored; this one is %(status)s.")
+                               % {"status": current.get_status_display().lower()}}, code="not_archived")
+    current.status = Customer.Status.ACTIVE
+    current.version += 1
+    _save_with_history(current, by=by, reason=_("restored") + (f": {reason}" if reason else ""))
+    return current
+
+
+def customer_touch_activity(*, customer_id: int, at) -> None:
+    Customer.objects.filter(pk=customer_id).touch_activity(at)
+
+
+@transaction.atomic
+def external_identity_link(*, customer: Customer, system: str, external_id: str, by=None) -> ExternalIdentity:
+    _require_perm(by, "customers.add_externalidentity")
+    customer = _customer_for(by, customer, "change")
+    link = ExternalIdentity(customer=customer, system=normalize_text(system).lower(),
+                            external_id=normalize_text(external_id))
+    _full_clean(link)
+    link.save()
+    return link
+
+
+@transaction.atomic
+def customer_attribute_set(*, customer: Customer, definition: AttributeDefinition, value, by=None) -> CustomerAttribute:
+    customer = _customer_for(by, customer, "change")
+    if by is not None and definition.field_group not in access.editable_groups(by):
+        raise ValidationError({"value": _("Your role may not change %(label)s.") % {"label": definition.label}},
+                              code="forbidden")
+    attribute, _created = CustomerAttribute.objects.get_or_create(customer=customer, definition=definition)
+    typed = attribute_value_clean(definition, value)
+    for column in ("value_text", "value_number", "value_boolean", "value_date", "value_list"):
+        setattr(attribute, column, typed.get(column, CustomerAttribute._meta.get_field(column).get_default()))
+    attribute.save()
+    return attribute
+
+
+def attribute_value_clean(definition: AttributeDefinition, value) -> dict:
+    """The typed column(s) for a value of `definition`, or a ValidationError naming `value`."""
+    kind = definition.data_type
+    T = AttributeDefinition.DataType
+    try:
+        if kind == T.TEXT:
+            return {"value_text": normalize_text(value)}
+        if kind == T.NUMBER:
+            return {"value_number": Decimal(str(value))}
+        if kind == T.BOOLEAN:
+            if isinstance(value, str):
+                value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}[value.lower()]
+            return {"value_boolean": bool(value)}
+        if kind == T.DATE:
+            return {"value_date": value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)}
+        if kind == T.CHOICE:
+            value = normalize_text(value)
+            if value not in definition.allowed_values:
+                raise ValueError
+            return {"value_text": value}
+        if kind == T.MULTI:
+            values = [normalize_text(v) for v in value]
+            if not set(values) <= set(definition.allowed_values):
+                raise ValueError
+            return {"value_list": values}
+    except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+        allowed = ", ".join(map(str, definition.allowed_values))
+        hint = _(" Allowed: %(allowed)s.") % {"allowed": allowed} if allowed else ""
+        raise ValidationError(
+            {"value": _("“%(value)s” is not a valid %(type)s for %(label)s.%(hint)s") % {
+                "value": value, "type": definition.get_data_type_display().lower(), "label": definition.label,
+                "hint": hint}},
+            code="invalid",
+        ) from exc
+    raise ValidationError({"value": _("Unknown attribute type.")})

@@ -1,0 +1,39 @@
+"""Per-customer grants: the exceptions to team rights, each one audited."""
+
+from __future__ import annotations
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from cdm.services import audit_record
+from customers.models import (
+    Customer,
+)
+from customers.services.base import _require_perm
+
+
+GRANT_ACTIONS = ("view", "change")
+
+
+@transaction.atomic
+def customer_grant(*, customer: Customer, action: str, by, user=None, group=None):
+    """Let one user or group view or change one customer outside their teams (audited)."""
+    from guardian.shortcuts import assign_perm
+
+    if action not in GRANT_ACTIONS:
+        raise ValidationError({"permission": _("Grant “view” or “change”.")})
+    if (user is None) == (group is None):
+        raise ValidationError({"user": _("Grant to exactly one user or one group.")})
+    _require_perm(by, "customers.add_customeruserobjectpermission")
+    row = assign_perm(f"customers.{action}_customer", user or group, customer)
+    audit_record(by=by, action="customer.grant", obj=customer, fields=[action],
+                 reason=f"to {'user ' + user.username if user else 'group ' + group.name}")
+    return row
+
+
+@transaction.atomic
+def customer_grant_revoke(*, grant, by) -> None:
+    _require_perm(by, "customers.delete_customeruserobjectpermission")
+    holder = getattr(grant, "user", None) or grant.group
+    audit_record(by=by, action="customer.grant_revoke", obj=grant.content_object,
+                 fields=[grant.permission.codename.split("_")[0]], reason=f"from {holder}")
+    grant.delete()
