@@ -8,39 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
-class FieldGroup:
-    IDENTITY = "identity"
-    CONTACT = "contact"
-    GOVERNANCE = "governance"
-    PRODUCTS = "products"
-    SERVICE = "service"
-    BEHAVIOUR = "behaviour"
-    PREFERENCES = "preferences"
-    DEMOGRAPHICS = "demographics"
-    CONSENT = "consent"
-    SENSITIVE = "sensitive"
-
-    LABELS = {
-        IDENTITY: "Identity",
-        CONTACT: "Contact data",
-        GOVERNANCE: "Governance",
-        PRODUCTS: "Products and orders",
-        SERVICE: "Service requests, notes and feedback",
-        BEHAVIOUR: "Behaviour",
-        PREFERENCES: "Preferences and psychographics",
-        DEMOGRAPHICS: "Demographics",
-        CONSENT: "Consents",
-        SENSITIVE: "Sensitive",
-    }
-    ALL = frozenset(LABELS)
-    # Groups an admin-defined attribute may belong to.
-    ATTRIBUTE_CHOICES = [(DEMOGRAPHICS, LABELS[DEMOGRAPHICS]), (PREFERENCES, LABELS[PREFERENCES])]
+class FieldGroup(models.TextChoices):
+    IDENTITY = "identity", _("Identity")
+    CONTACT = "contact", _("Contact data")
+    GOVERNANCE = "governance", _("Governance")
+    PRODUCTS = "products", _("Products and orders")
+    SERVICE = "service", _("Service requests, notes and feedback")
+    BEHAVIOUR = "behaviour", _("Behaviour")
+    PREFERENCES = "preferences", _("Preferences and psychographics")
+    DEMOGRAPHICS = "demographics", _("Demographics")
+    CONSENT = "consent", _("Consents")
+    SENSITIVE = "sensitive", _("Sensitive")
 
 
 FG = FieldGroup
+ALL_GROUPS = frozenset(FG.values)
+# Groups an admin-defined attribute may belong to.
+ATTRIBUTE_GROUPS = (FG.DEMOGRAPHICS, FG.PREFERENCES)
+ATTRIBUTE_CHOICES = [(g.value, g.label) for g in ATTRIBUTE_GROUPS]
 
 # Customer master-data fields by group (model field names).
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -56,6 +45,10 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     FG.SENSITIVE: ("national_id", "annual_income", "bank_account"),
 }
+# Encrypted at rest and shown only through the audited reveal: lists and history never load them.
+SENSITIVE_FIELDS: tuple[str, ...] = CUSTOMER_FIELDS[FG.SENSITIVE]
+# Fields a user sets when creating a customer besides those their role edits.
+CREATE_FIELDS: tuple[str, ...] = ("lifecycle_stage", "source", "source_detail", "owner")
 # Fields no user edits directly: the services own them.
 SYSTEM_FIELDS = frozenset({
     "customer_number", "address_status", "address_issues", "status", "merged_into", "version",
@@ -95,7 +88,7 @@ MARKETING = "Marketing"
 DATA_STEWARD = "Data steward"
 ADMIN = "Admin"
 
-_NOT_SENSITIVE = FG.ALL - {FG.SENSITIVE}
+_NOT_SENSITIVE = ALL_GROUPS - {FG.SENSITIVE}
 
 ROLES: dict[str, Role] = {
     CUSTOMER_SERVICE: Role(
@@ -121,10 +114,46 @@ ROLES: dict[str, Role] = {
         scope="all",
         staff=True,
         extra_perms=("cdm.view_auditevent", "cdm.view_team", "customers.view_attributedefinition",
-                     "customers.view_product", "customers.view_historicalcustomer"),
+                     "customers.view_product", "customers.view_historicalcustomer",
+                     "customers.change_customer_status"),
     ),
     ADMIN: Role(name=ADMIN, see=_NOT_SENSITIVE, edit=_NOT_SENSITIVE, scope="all", staff=True, extra_perms=("*",)),
 }
+
+
+# --- the system as an actor ----------------------------------------------------------------
+
+class SystemActor:
+    """The system acting on its own: seeding, scheduled tasks, a customer answering through a signed
+    link. Holds every right; history and audit name no user ("system")."""
+
+    pk = id = None
+    username = "system"
+    is_active = is_authenticated = is_superuser = True
+    is_staff = is_anonymous = False
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return True
+
+    def has_perms(self, perms, obj=None) -> bool:
+        return True
+
+    def get_full_name(self) -> str:
+        return "system"
+
+    def __str__(self) -> str:
+        return "system"
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
+def user_or_none(by):
+    """The user to store in a user column (history, author, created by): None for the system."""
+    return None if by is SYSTEM or getattr(by, "pk", None) is None else by
 
 
 # --- who sees what -----------------------------------------------------------------
@@ -144,7 +173,7 @@ def visible_groups(user) -> frozenset:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_superuser:
-        return FG.ALL
+        return ALL_GROUPS
     groups = set().union(*(r.see for r in user_roles(user))) - {FG.SENSITIVE}
     if user.has_perm(VIEW_SENSITIVE):
         groups.add(FG.SENSITIVE)
@@ -155,7 +184,7 @@ def editable_groups(user) -> frozenset:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     if user.is_superuser:
-        return FG.ALL
+        return ALL_GROUPS
     groups = set().union(*(r.edit for r in user_roles(user))) - {FG.SENSITIVE}
     if user.has_perm(CHANGE_SENSITIVE) and user.has_perm(VIEW_SENSITIVE):
         groups.add(FG.SENSITIVE)
@@ -183,90 +212,108 @@ def can_see_model(user, model) -> bool:
     return group is None or group in visible_groups(user)
 
 
-# --- row scopes ------------------------------------------------------------------------
+# --- rights: roles and object permissions, loaded once per request -------------------------
 
-# Per-customer grants beyond this many stay a subquery rather than a list of ids in the SQL.
+# Object rights beyond this many ids stay a subquery rather than a list of ids in the SQL.
 SCOPE_GRANTS_INLINE = 500
 
 
-def _load_rights(user) -> dict:
-    """The user's groups (roles) and row scopes, in one query, kept on the user object (one request).
+@dataclass(frozen=True)
+class ObjectRights:
+    """Where guardian keeps one kind of object right (direct-FK permission models, DESIGN "Access").
 
-    "scope": {action: (team ids, ids of customers granted one by one, or None when there are too many
-    to list: see _customer_scope)}. Lists, not subqueries: a customer query carrying the four
-    permission subqueries takes PostgreSQL 2-3 ms to plan, and Django as long to compile, for every
-    query of every page.
+    `target`: the object model ("cdm.team"); `user_model` / `group_model`: its user and group
+    permission models ("app_label.ModelName"); `codename_suffix`: the codenames that count
+    ("_team_customers" for view_team_customers, change_team_customers, ...).
     """
-    from django.contrib.auth.models import Group
-    from django.db.models import IntegerField, Value
-    from django.db.models.functions import Concat
 
-    from cdm.models import TeamGroupObjectPermission, TeamUserObjectPermission
-    from customers.models import CustomerGroupObjectPermission, CustomerUserObjectPermission
+    target: str
+    user_model: str
+    group_model: str
+    codename_suffix: str
+
+
+_OBJECT_RIGHTS: dict[str, ObjectRights] = {}
+
+
+def register_object_rights(rights: ObjectRights) -> None:
+    """Apps declare their object rights here (AppConfig.ready): cdm needs no edit for a new kind."""
+    _OBJECT_RIGHTS[rights.target] = rights
+
+
+def object_rights_sources() -> list[ObjectRights]:
+    return list(_OBJECT_RIGHTS.values())
+
+
+# A team's group holds rights on the team, i.e. on its portfolio of customers (cdm.Team).
+TEAM_RIGHTS = ObjectRights(target="cdm.team", user_model="cdm.TeamUserObjectPermission",
+                           group_model="cdm.TeamGroupObjectPermission", codename_suffix="_team_customers")
+register_object_rights(TEAM_RIGHTS)
+
+
+# Attributes of the user object that hold rights for the length of one request.
+_RIGHTS_CACHES = ("_cdm_rights", "_cdm_roles", "_perm_cache", "_user_perm_cache", "_group_perm_cache")
+
+
+def forget_rights(user) -> None:
+    """Drop every right cached on this user object (after their groups, permissions or grants change)."""
+    for name in _RIGHTS_CACHES:
+        if hasattr(user, name):
+            delattr(user, name)
+    # guardian caches object permissions per checker on the user object too.
+    for name in [n for n in vars(user) if n.startswith("_guardian")]:
+        delattr(user, name)
+
+
+def _load_rights(user) -> dict:
+    """The user's groups (roles) and object rights, in one query, kept on the user object (one request).
+
+    "objects": {(target, codename): ids, or None when there are too many to list: see object_ids}.
+    Lists, not subqueries: a customer query carrying the permission subqueries takes PostgreSQL 2-3 ms
+    to plan, and Django as long to compile, for every query of every page.
+    """
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.db.models import CharField, IntegerField, Value
 
     cached = getattr(user, "_cdm_rights", None)
     if cached is not None:
         return cached
     columns = ("permission__codename", "content_object_id")
-    team = {"permission__content_type__app_label": "cdm", "permission__codename__endswith": "_team_customers"}
-    grant = {"permission__content_type__app_label": "customers", "permission__codename__endswith": "_customer"}
-    parts = [
-        TeamUserObjectPermission.objects.filter(user=user, **team).values_list(*columns),
-        TeamGroupObjectPermission.objects.filter(group__user=user, **team).values_list(*columns),
-        CustomerUserObjectPermission.objects.filter(user=user, **grant).values_list(*columns),
-        CustomerGroupObjectPermission.objects.filter(group__user=user, **grant).values_list(*columns),
-        Group.objects.filter(user=user).values_list(Concat(Value("group:"), "name"), Value(0, IntegerField())),
-    ]
+    parts = [Group.objects.filter(user=user).values_list("name", Value(0, IntegerField()), Value("", CharField()))]
+    for source in _OBJECT_RIGHTS.values():
+        where = {"permission__codename__endswith": source.codename_suffix}
+        parts.append(apps.get_model(source.user_model).objects.filter(user=user, **where)
+                     .values_list(*columns, Value(source.target, CharField())))
+        parts.append(apps.get_model(source.group_model).objects.filter(group__user=user, **where)
+                     .values_list(*columns, Value(source.target, CharField())))
     groups: set[str] = set()
-    teams: dict[str, set[int]] = {}
-    grants: dict[str, set[int]] = {}
-    for codename, object_id in parts[0].union(*parts[1:], all=True):
-        if codename.startswith("group:"):
-            groups.add(codename.removeprefix("group:"))
-            continue
-        action, _, target = codename.partition("_")
-        (teams if target == "team_customers" else grants).setdefault(action, set()).add(object_id)
-    scope = {
-        action: (sorted(teams.get(action, ())),
-                 sorted(grants.get(action, ())) if len(grants.get(action, ())) <= SCOPE_GRANTS_INLINE else None)
-        for action in {*teams, *grants, "view", "change", "delete"}
+    objects: dict[tuple[str, str], set[int]] = {}
+    for name, object_id, target in parts[0].union(*parts[1:], all=True):
+        if not target:
+            groups.add(name)
+        else:
+            objects.setdefault((target, name), set()).add(object_id)
+    user._cdm_rights = cached = {
+        "groups": groups,
+        "objects": {key: sorted(ids) if len(ids) <= SCOPE_GRANTS_INLINE else None for key, ids in objects.items()},
     }
-    user._cdm_rights = cached = {"groups": groups, "scope": scope}
     return cached
 
 
-def _customer_scope(user, action: str) -> Q | None:
-    from customers.models import CustomerGroupObjectPermission, CustomerUserObjectPermission
+def object_ids(user, target: str, codename: str):
+    """Ids of the `target` objects on which `user` (or one of their groups) holds `codename`: a list,
+    or a subquery when there are more than SCOPE_GRANTS_INLINE."""
+    from django.apps import apps
 
-    if user.has_perm(f"customers.{action}_all_customers"):
-        return None
-    team_ids, grant_ids = _load_rights(user)["scope"][action]
-    if grant_ids is None:
-        customer_perm = {"permission__codename": f"{action}_customer", "permission__content_type__app_label": "customers"}
-        grant_ids = (
-            CustomerUserObjectPermission.objects.filter(user=user, **customer_perm).values("content_object_id")
-            .union(CustomerGroupObjectPermission.objects.filter(group__user=user, **customer_perm)
-                   .values("content_object_id"))
-        )
-    return Q(team_id__in=team_ids) | Q(pk__in=grant_ids)
-
-
-def scope_q(user, model, action: str) -> Q | None:
-    """Row filter for a user who holds the model permission; None means every row."""
-    from customers.models import Customer
-
-    if model is Customer:
-        return _customer_scope(user, action)
-    via = getattr(model, "restrict_via", None)
-    if via:
-        # Rows that hang off a customer follow the customer's scope.
-        if not can_see_model(user, model):
-            return Q(pk__in=[])
-        customer_scope = _customer_scope(user, "view" if action == "view" else "change")
-        if customer_scope is None:
-            return None
-        return Q(**{f"{via}__in": Customer.objects.filter(customer_scope).values("pk")})
-    return None
+    ids = _load_rights(user)["objects"].get((target, codename), [])
+    if ids is not None:
+        return ids
+    source = _OBJECT_RIGHTS[target]
+    where = {"permission__codename": codename}
+    return (apps.get_model(source.user_model).objects.filter(user=user, **where).values("content_object_id")
+            .union(apps.get_model(source.group_model).objects.filter(group__user=user, **where)
+                   .values("content_object_id")))
 
 
 # --- roles as groups -------------------------------------------------------------------
@@ -299,7 +346,7 @@ def role_permissions(role: Role) -> set[str]:
             perms.add(f"{app_label}.view_{model_name}")
         if group in role.edit:
             perms.update({f"{app_label}.add_{model_name}", f"{app_label}.change_{model_name}"})
-    attribute_groups = {g for g, _ in FG.ATTRIBUTE_CHOICES}
+    attribute_groups = set(ATTRIBUTE_GROUPS)
     if role.see & attribute_groups:
         perms.update({"customers.view_customerattribute", "customers.view_attributedefinition"})
     if role.edit & attribute_groups:
@@ -326,6 +373,6 @@ def sync_roles(**kwargs) -> None:
         for p in Permission.objects.select_related("content_type")
     }
     for role in ROLES.values():
-        group, _ = Group.objects.get_or_create(name=role.name)
+        group, _created = Group.objects.get_or_create(name=role.name)
         wanted = [index[p] for p in role_permissions(role) if p in index]
         group.permissions.set(wanted)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 class CdmConfig(AppConfig):
@@ -7,6 +7,7 @@ class CdmConfig(AppConfig):
     verbose_name = "CDM platform"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
         from django.core import checks
 
         from cdm.crypto import check_keys
@@ -14,15 +15,51 @@ class CdmConfig(AppConfig):
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
         post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
         checks.register(check_keys, checks.Tags.security)
+        User = get_user_model()
+        for through in (User.groups.through, User.user_permissions.through):
+            m2m_changed.connect(_rights_changed_m2m, sender=through, dispatch_uid=f"cdm.rights.{through.__name__}")
+        post_save.connect(_object_right_changed, dispatch_uid="cdm.rights.object_saved")
+        post_delete.connect(_object_right_changed, dispatch_uid="cdm.rights.object_deleted")
 
 
-def _after_migrate(sender, **kwargs):
-    # post_migrate fires once per app; the last app in INSTALLED_APPS sees every permission.
+def _after_migrate(sender, app_config=None, **kwargs):
+    """Derive the roles' permissions once per migrate, whatever the order of INSTALLED_APPS.
+
+    post_migrate fires once per app, each app's permissions created in its turn; the first call
+    creates every app's content types and permissions itself (both idempotent), then syncs.
+    """
     from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
 
-    if sender is list(apps.get_app_configs())[-1]:
-        from cdm.access import sync_roles
-        from cdm.crypto import canary_ensure
+    first = next(c for c in apps.get_app_configs() if c.models_module is not None)
+    if sender is not first:
+        return
+    using = kwargs.get("using", "default")
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0, using=using)
+        create_permissions(config, verbosity=0, using=using)
+    from cdm.access import sync_roles
+    from cdm.crypto import canary_ensure
 
-        sync_roles()
-        canary_ensure()
+    sync_roles()
+    canary_ensure()
+
+
+def _rights_changed_m2m(sender, instance, action, reverse, **kwargs):
+    from cdm.access import forget_rights
+
+    if action.startswith("post_") and not reverse:
+        forget_rights(instance)
+
+
+def _object_right_changed(sender, instance, **kwargs):
+    """A guardian row of a registered kind (team rights, customer grants) was written: the user's cached
+    rights are stale."""
+    from cdm.access import forget_rights, object_rights_sources
+
+    label = sender._meta.label
+    if any(label in (s.user_model, s.group_model) for s in object_rights_sources()):
+        user = getattr(instance, "user", None)
+        if user is not None:
+            forget_rights(user)

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cdm.crypto import encrypted
-from cdm.querysets import RestrictedQuerySet
+from cdm.querysets import GlobalScopeQuerySet, RestrictedQuerySet
 
 
-class TeamQuerySet(RestrictedQuerySet):
+class TeamQuerySet(GlobalScopeQuerySet):
     pass
 
 
@@ -95,6 +95,10 @@ def _refuse_cascade_delete(sender, instance, **kwargs):
         raise AppendOnlyError(f"{instance._meta.verbose_name_plural} are append-only: they cannot be deleted.")
 
 
+class AuditEventQuerySet(AppendOnlyQuerySet, GlobalScopeQuerySet):
+    pass
+
+
 class AuditEvent(AppendOnlyModel):
     """Who did what to which object, naming fields, never values. Append-only."""
 
@@ -112,6 +116,8 @@ class AuditEvent(AppendOnlyModel):
     fields = models.JSONField(_("fields"), default=list, blank=True, help_text=_("Field names, never values."))
     reason = models.TextField(_("reason"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -12,6 +12,7 @@ from guardian.shortcuts import assign_perm
 from simple_history.models import HistoricalRecords
 
 from cdm.models import AuditEvent, Team
+from cdm.use_cases import use_case
 
 TEAM_PERMISSIONS = ("view_team_customers", "change_team_customers", "add_team_customers")
 
@@ -41,8 +42,8 @@ def audit_record(*, by, action: str, obj, fields=(), reason: str = "") -> AuditE
     )
 
 
-@transaction.atomic
-def team_create(*, name: str, slug: str = "", by=None) -> Team:
+@use_case
+def team_create(*, name: str, slug: str = "", by) -> Team:
     """A team, its members' group, and the group's rights on the team's customers."""
     slug = slug or slugify(name)
     group, _ = Group.objects.get_or_create(name=f"Team {name}")
@@ -55,8 +56,8 @@ def team_create(*, name: str, slug: str = "", by=None) -> Team:
     return team
 
 
-@transaction.atomic
-def team_update(*, team: Team, name: str, by=None) -> Team:
+@use_case
+def team_update(*, team: Team, name: str, by) -> Team:
     team.name = name
     team.full_clean()
     team.save()
@@ -156,17 +157,15 @@ def encryption_keys_rotate(*, batch_size: int = 1000, log=None) -> RotationRepor
 
 
 def platform_cleanup() -> dict:
-    """Delete expired sessions, task results older than CELERY_RESULT_EXPIRES and search words no
-    customer has any longer (idempotent)."""
+    """Delete expired sessions and task results older than CELERY_RESULT_EXPIRES (idempotent). Each app
+    cleans up after itself in its own periodic task (customers: the search lexicon)."""
     from django.conf import settings
     from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django_celery_results.models import GroupResult, TaskResult
 
-    from customers.services import search_words_prune
-
     sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     expired_before = timezone.now() - settings.CELERY_RESULT_EXPIRES
     results, _ = TaskResult.objects.filter(date_done__lt=expired_before).delete()
     groups, _ = GroupResult.objects.filter(date_done__lt=expired_before).delete()
-    return {"sessions": sessions, "task_results": results + groups, "search_words": search_words_prune()}
+    return {"sessions": sessions, "task_results": results + groups}

@@ -34,13 +34,6 @@ class ConsentRecordForm(forms.Form):
         # Purposes are a catalog, not customer data: every agent may pick any active one.
         self.fields["purpose"].queryset = Purpose.objects.active()
 
-    def focus_first_error(self) -> None:
-        # htmx (and the browser, on a full page) moves focus to [autofocus] in the new content.
-        for name, field in self.fields.items():
-            if name in self.errors:
-                field.widget.attrs["autofocus"] = True
-                return
-
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"purpose": data["purpose"], "granted": data["granted"] == self.GRANTED, "note": data["note"],

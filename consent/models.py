@@ -6,8 +6,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cdm.models import AppendOnlyModel
-from cdm.querysets import RestrictedQuerySet
+from cdm.models import AppendOnlyModel, AppendOnlyQuerySet
+from cdm.querysets import GlobalScopeQuerySet
+from customers.querysets import CustomerRowQuerySet
 
 # One text for the form and the model rule, so both say the same thing.
 VERBAL_NOTE_REQUIRED = _(
@@ -16,7 +17,7 @@ VERBAL_NOTE_REQUIRED = _(
 )
 
 
-class PurposeQuerySet(RestrictedQuerySet):
+class PurposeQuerySet(GlobalScopeQuerySet):
     def active(self):
         return self.filter(active=True)
 
@@ -54,13 +55,17 @@ class PrivacyNotice(models.Model):
     text = models.TextField(_("text"))
     published_at = models.DateTimeField(_("published"), default=timezone.now)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = GlobalScopeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
 
     def __str__(self):
         return _("Privacy notice %(version)s") % {"version": self.version}
+
+
+class ConsentRecordQuerySet(AppendOnlyQuerySet, CustomerRowQuerySet):
+    pass
 
 
 class ConsentRecord(AppendOnlyModel):
@@ -71,6 +76,8 @@ class ConsentRecord(AppendOnlyModel):
     """
 
     restrict_via = "customer"
+
+    objects = ConsentRecordQuerySet.as_manager()
 
     class Method(models.TextChoices):
         VERBAL = "verbal", _("Verbal (phone or in person)")

@@ -1,6 +1,6 @@
 """Every write on consent data: one function per use case.
 
-`by=None` means the system itself (imports, scheduled tasks); every user-facing caller passes the user.
+`by` is the acting user; the system itself (imports, scheduled tasks) passes cdm.access.SYSTEM.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdm.services import audit_record
+from cdm.use_cases import use_case
 from consent.models import ConsentRecord, PrivacyNotice, Purpose
 from customers.models import Customer
 from customers.services import customer_touch_activity
+from customers.services.base import customer_to_add_to
 
 RECORD_PERM = "consent.add_consentrecord"
 # Clocks of the caller and the server differ a little; more than this in the future is a typo.
@@ -23,22 +25,22 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 def _require_perm(by, perm: str) -> None:
-    if by is not None and not by.has_perm(perm):
+    if not by.has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-@transaction.atomic
+@use_case
 def consent_record(*, customer: Customer, purpose: Purpose, granted: bool, method: str, by, note: str = "",
                    source: str = "", evidence: str = "", notice: PrivacyNotice | None = None,
                    recorded_at=None) -> ConsentRecord:
     """Record that the customer granted or withdrew consent for one purpose (a new record, never an edit).
 
-    Outside `by`'s rights the customer does not exist (Customer.DoesNotExist, a 404 for views);
+    Outside `by`'s right to change the customer it does not exist (NotFound, a 404);
     without the permission to record consents, PermissionDenied.
     """
-    # Re-read within `by`'s rights: outside them the customer does not exist; the status is current.
-    customer = (Customer.objects.all() if by is None else Customer.objects.restrict(by, "view")).get(pk=customer.pk)
-    _require_perm(by, RECORD_PERM)
+    # Re-read within `by`'s rights to add to the customer (a view grant is not enough): outside them the
+    # customer does not exist; the status is current.
+    customer = customer_to_add_to(by, ConsentRecord, customer)
     if customer.status == Customer.Status.MERGED:
         raise ValidationError(_("This customer was merged into %(number)s: record the consent there.")
                               % {"number": customer.merged_into.customer_number}, code="merged")

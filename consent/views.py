@@ -1,15 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from cdm.forms import focus_first_error, form_add_errors
 from consent import selectors, services
 from consent.forms import ConsentRecordForm
 from consent.models import ConsentRecord
-from customers.models import Customer
 from customers.selectors import customer_get
 
 # Tells the 360° page to reload its timeline after a write.
@@ -58,12 +57,8 @@ def customer_consents(request, customer_number):
                 record = services.consent_record(customer=customer, by=request.user,
                                                  method=ConsentRecord.Method.VERBAL, source=_("phone call"),
                                                  **form.service_kwargs())
-            except Customer.DoesNotExist:
-                raise Http404 from None  # rights withdrawn since the page loaded
             except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-                for field, messages_ in errors.items():
-                    form.add_error(field if field in form.fields else None, messages_)
+                form_add_errors(form, exc)
             else:
                 recorded = _("Recorded: %(customer)s %(state)s consent to %(purpose)s.") % {
                     "customer": customer.full_name, "purpose": record.purpose.name,
@@ -73,7 +68,7 @@ def customer_consents(request, customer_number):
                     return redirect("consent:customer", customer_number=customer.customer_number)
                 form = None  # a fresh form for the next purpose
         if form is not None:
-            form.focus_first_error()
+            focus_first_error(form)
     context = customer_consents_context(request, customer, form=form, recorded=recorded)
     if partial:
         response = render(request, "consent/_customer_consents.html", context | {"oob_badges": bool(recorded)})

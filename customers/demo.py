@@ -28,6 +28,7 @@ value (blank national IDs and IBANs); every non-empty value gets its own.
 """
 
 from __future__ import annotations
+from cdm.access import SYSTEM
 
 import bisect
 import collections
@@ -264,7 +265,7 @@ def catalog_ensure() -> dict[str, Product]:
     existing = {p.code: p for p in Product.objects.filter(code__in=[c[0] for c in CATALOG])}
     for code, name, kind, price in CATALOG:
         if code not in existing:
-            existing[code] = catalog_save(instance=Product(code=code, name=name, kind=kind, unit_price=Decimal(price)))
+            existing[code] = catalog_save(instance=Product(code=code, name=name, kind=kind, unit_price=Decimal(price)), by=SYSTEM)
     return {code: existing[code] for code, *_rest in CATALOG}  # catalog order: generation depends on it
 
 
@@ -272,7 +273,7 @@ def teams_ensure() -> dict[str, Team]:
     teams = {t.name: t for t in Team.objects.filter(name__in=TEAM_NAMES).select_related("group")}
     for name in TEAM_NAMES:
         if name not in teams:
-            teams[name] = team_create(name=name)
+            teams[name] = team_create(name=name, by=SYSTEM)
     return teams
 
 
@@ -1419,7 +1420,7 @@ def _move_house(gen: Generator, chosen: list[tuple[int, int]]) -> int:
         customer = Customer.objects.get(pk=pk)
         address = gen.address(gen.locale(i), random.Random(f"demo-move:{i}"))
         address.pop("country")
-        customer_update(customer=customer, by=gen.agents.get(customer.team_id), version=customer.version,
+        customer_update(customer=customer, by=gen.agents.get(customer.team_id) or SYSTEM, version=customer.version,
                         reason=MOVED_REASON, **address)
     return len(chosen)
 

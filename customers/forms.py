@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from cdm import access
 from cdm.forms import ShortModelChoiceField
 from customers.models import Customer, ServiceRequest
+from customers.selectors.duplicates import MATCH_FIELDS
 
 
 class CustomerEditForm(forms.Form):
@@ -39,8 +40,7 @@ class CustomerCreateForm(forms.Form):
     Fields in MATCH_FIELDS carry the class "match-field": the page looks up possible duplicates as they change.
     """
 
-    MATCH_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country")
-    CREATE_FIELDS = ("lifecycle_stage", "source", "source_detail")
+    MATCH_FIELDS = MATCH_FIELDS
 
     team = forms.ModelChoiceField(label=_("Team"), queryset=None,
                                   error_messages={"invalid_choice": _("You cannot add customers to this team.")})
@@ -52,7 +52,7 @@ class CustomerCreateForm(forms.Form):
         if len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
         editable = [f for f in access.customer_fields(user, "edit") if f not in ("team", "owner")]
-        names = [*editable, *(f for f in self.CREATE_FIELDS if f not in editable)]
+        names = [*editable, *(f for f in access.CREATE_FIELDS if f not in editable and f != "owner")]
         model_fields = fields_for_model(Customer, fields=names)
         for name in names:
             if model_fields.get(name) is not None:

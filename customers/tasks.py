@@ -2,17 +2,30 @@
 
 from celery import shared_task
 
+from cdm.access import SYSTEM
 from customers import services
 
 
 # Safe to run twice: archived customers are no longer candidates, so acks_late can redeliver it.
 @shared_task(acks_late=True)
 def customer_archive_inactive(days: int | None = None, dry_run: bool = False, batch_size: int = 1000) -> dict:
-    return services.customer_archive_inactive(days=days, dry_run=dry_run, batch_size=batch_size).as_dict()
+    return services.customer_archive_inactive(days=days, dry_run=dry_run, batch_size=batch_size, by=SYSTEM).as_dict()
 
 
 # Safe to redeliver: the service marks the request once the e-mail went out.
 @shared_task(acks_late=True)
 def service_request_send_survey(request_id: int) -> bool:
     """E-mail the customer the satisfaction survey of a closed request; False when none is due."""
-    return services.service_request_survey_send(request_id=request_id)
+    return services.service_request_survey_send(request_id=request_id, by=SYSTEM)
+
+
+@shared_task(acks_late=True)
+def search_words_prune() -> int:
+    """Nightly: forget the search words no customer's name has any longer."""
+    return services.search_words_prune()
+
+
+def on_service_request_closed(*, event: str, request_id: int, send_survey: bool = False) -> None:
+    """cdm.events handler: a closed request whose customer should get the survey queues its e-mail."""
+    if send_survey:
+        service_request_send_survey.delay(request_id)

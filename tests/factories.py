@@ -1,5 +1,6 @@
 """Test data built through the services, so it is normalised exactly like real data."""
 
+from cdm.access import SYSTEM
 import datetime
 
 import factory
@@ -21,7 +22,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, name, **kwargs):
         existing = Team.objects.filter(name=name).first()
-        return existing or team_create(name=name)
+        return existing or team_create(name=name, by=SYSTEM)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -67,7 +68,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory, name="North")
 
     @classmethod
-    def _create(cls, model_class, *args, by=None, **kwargs):
+    def _create(cls, model_class, *args, by=SYSTEM, **kwargs):
         team = kwargs.pop("team")
         return services.customer_create(by=by, team=team, reason="test data", **kwargs)
 

@@ -14,6 +14,18 @@ def _adopt(obj, saved):
     obj._state.adding = False
 
 
+class UseCaseTransactionsMixin:
+    """Admin saves go through use cases (cdm.use_cases), each in its own durable transaction: the
+    admin's atomic block around its change and delete views would nest them, so these views run
+    without it (what they write beyond the service is the admin's log entry)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._delete_view(request, object_id, extra_context)
+
+
 class PolicyHistoryMixin:
     """History pages diff only the fields the user may see (and carry no inline styles)."""
 
@@ -52,7 +64,7 @@ class ReadOnlyInline(admin.TabularInline):
         return self.fields
 
 
-class ServiceBackedAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class ServiceBackedAdmin(UseCaseTransactionsMixin, RestrictedAdminMixin, admin.ModelAdmin):
     """Transactional rows: listed through restrict(), created and changed through their services."""
 
     list_select_related = ("customer",)

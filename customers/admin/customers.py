@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from cdm.forms import form_add_errors
 from cdm import access
 from cdm.admin import RestrictedAdminMixin
 from cdm.errors import ConflictError
 from cdm.pagination import LargeTablePaginator
-from cdm.services import audit_record
 from customers import selectors, services
 from customers.models import (
     AttributeDefinition,
@@ -22,7 +22,7 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_customer_data
-from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, SENSITIVE, ServiceBackedAdmin, _adopt
+from customers.admin.base import UseCaseTransactionsMixin, PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
 
 class ExternalIdentityInline(ReadOnlyInline):
     model = ExternalIdentity
@@ -98,8 +98,7 @@ class CustomerAdminForm(forms.ModelForm):
         try:
             normalize_customer_data(self.changed_customer_fields())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            form_add_errors(self, exc)
         if self.instance.pk and cleaned.get("version") is not None:
             current = Customer.objects.get(pk=self.instance.pk)
             if current.version != cleaned["version"]:
@@ -112,7 +111,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin):
+class CustomerAdmin(UseCaseTransactionsMixin, RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     paginator = LargeTablePaginator
     show_full_result_count = False
@@ -150,9 +149,19 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
 
     # -- the change form follows the field policy -------------------------------------------
     def _revealing(self, request, obj) -> bool:
-        """Sensitive fields show only after an explicit, audited reveal (?reveal=1) by a permitted user."""
-        return (obj is not None and request.GET.get("reveal") == "1"
-                and access.FG.SENSITIVE in access.visible_groups(request.user))
+        """Sensitive fields show only after an explicit, audited reveal (?reveal=1) by a permitted user.
+
+        Whatever view builds its form from these fieldsets (change form, a failed save shown again, the
+        history and revert forms), the reveal service writes the audit event, once per request.
+        """
+        if obj is None or request.GET.get("reveal") != "1" or access.FG.SENSITIVE not in access.visible_groups(
+                request.user):
+            return False
+        revealed = getattr(request, "_cdm_revealed", set())
+        if obj.pk not in revealed:
+            services.customer_reveal(customer=obj, by=request.user, where=f"admin: {request.path}")
+            request._cdm_revealed = revealed | {obj.pk}
+        return True
 
     def get_fieldsets(self, request, obj=None):
         visible = access.visible_groups(request.user)
@@ -162,7 +171,7 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
             if group not in visible:
                 continue
             if group == access.FG.SENSITIVE and not creating and not self._revealing(request, obj):
-                sets.append((access.FG.LABELS[group], {"fields": (), "description": _(
+                sets.append((access.FG(group).label, {"fields": (), "description": _(
                     'Hidden. <a href="?reveal=1">Reveal national ID and financial data</a> '
                     "— every reveal is recorded in the audit log.")}))
                 continue
@@ -172,7 +181,7 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
                 fields = [f for f in fields if f not in access.SYSTEM_FIELDS]
             if group == access.FG.IDENTITY:
                 fields = fields + ["version", "change_reason"]
-            sets.append((access.FG.LABELS[group], {"fields": fields}))
+            sets.append((access.FG(group).label, {"fields": fields}))
         return sets
 
     def get_readonly_fields(self, request, obj=None):
@@ -194,12 +203,6 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
 
     def visible_history_fields(self, request):
         return selectors.history_fields(request.user)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if self._revealing(request, obj) and request.method == "GET":
-            # Who saw which sensitive fields of whom is audited; the values never are.
-            audit_record(by=request.user, action="customer.reveal", obj=obj, fields=SENSITIVE)
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # -- saves go through the services -------------------------------------------------------
     def save_model(self, request, obj, form, change):
@@ -228,7 +231,10 @@ class CustomerAdmin(RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin
     def has_delete_permission(self, request, obj=None):
         return False  # erasure is a data-subject process, not a delete button
 
-    @admin.action(description=_("Restore selected archived customers"), permissions=["change"])
+    def has_change_status_permission(self, request):
+        return request.user.has_perm(services.STATUS_PERM)
+
+    @admin.action(description=_("Restore selected archived customers"), permissions=["change_status"])
     def restore_selected(self, request, queryset):
         restored, skipped = 0, 0
         for customer in queryset.filter(status=Customer.Status.ARCHIVED):

@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 from customers import services
+from customers.admin.base import UseCaseTransactionsMixin
 from customers.models import (
     CustomerGroupObjectPermission,
     CustomerUserObjectPermission,
 )
 
-class CustomerGrantAdmin(admin.ModelAdmin):
+class CustomerGrantAdmin(UseCaseTransactionsMixin, admin.ModelAdmin):
     """Grants on one customer; created and revoked through the audited service."""
 
     list_display = ("content_object", "holder", "permission")

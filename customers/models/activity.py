@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from cdm.querysets import RestrictedQuerySet
+from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
 
 class Activity(models.Model):
@@ -26,7 +26,7 @@ class Activity(models.Model):
     source = models.CharField(_("source"), max_length=50, blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = _("activities")

@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from cdm.querysets import RestrictedQuerySet
+from cdm.querysets import GlobalScopeQuerySet
+from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
 
 
@@ -28,7 +29,7 @@ class AttributeDefinition(models.Model):
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = GlobalScopeQuerySet.as_manager()
 
     class Meta:
         ordering = ["label"]
@@ -55,7 +56,7 @@ class CustomerAttribute(models.Model):
     value_list = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "definition"], name="customer_attribute_unique")]

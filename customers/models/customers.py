@@ -13,6 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from cdm.crypto import encrypted
 from cdm.querysets import RestrictedQuerySet
+from customers.querysets import customer_scope_q
 
 
 _history_bulk_writes: ContextVar[bool] = ContextVar("history_bulk_writes", default=False)
@@ -37,6 +38,9 @@ UNTRACKED_FIELDS = frozenset({"last_activity_at", "updated_at"})
 
 
 class CustomerQuerySet(RestrictedQuerySet):
+    def scope_q(self, user, action):
+        return customer_scope_q(user, action)
+
     # QuerySet.update() and bulk_update() write no history rows; every customer write
     # must go through a service that does (see customers.services.customer_bulk_update).
     def update(self, **kwargs):
@@ -166,6 +170,7 @@ class Customer(models.Model):
             ("delete_all_customers", "Can delete customers of every team"),
             ("view_sensitive_data", "Can reveal sensitive customer fields"),
             ("change_sensitive_data", "Can change sensitive customer fields"),
+            ("change_customer_status", "Can archive and restore customers"),
         ]
         indexes = [
             models.Index(fields=["team", "status", "family_name"], name="customer_team_status_name"),

@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from cdm.querysets import RestrictedQuerySet
+from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
 
 class ExternalIdentity(models.Model):
@@ -15,7 +15,7 @@ class ExternalIdentity(models.Model):
     external_id = models.CharField(_("external ID"), max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("external identity")

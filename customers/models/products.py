@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from cdm.querysets import RestrictedQuerySet
+from cdm.querysets import GlobalScopeQuerySet
+from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
 
 
@@ -19,7 +20,7 @@ class Product(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, default=0)
     active = models.BooleanField(_("active"), default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = GlobalScopeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -54,7 +55,7 @@ class Order(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-placed_at"]
@@ -75,7 +76,7 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     def __str__(self):
         return f"{self.quantity} × {self.description}"
@@ -99,7 +100,7 @@ class ProductHolding(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
 
     history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on"]

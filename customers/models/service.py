@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from cdm.querysets import RestrictedQuerySet
+from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
 
 class ServiceRequest(models.Model):
@@ -57,7 +57,7 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True))
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at"]
@@ -79,7 +79,7 @@ class Note(models.Model):
     pinned = models.BooleanField(_("pinned"), default=False)
     created_at = models.DateTimeField(_("created"))
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pinned", "-created_at"]
@@ -106,7 +106,7 @@ class Feedback(models.Model):
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("received"))
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = _("feedback")

@@ -13,6 +13,7 @@ from customers.selectors.customers import (  # noqa: F401
 )
 from customers.selectors.duplicates import (  # noqa: F401
     DUPLICATE_NAME_SIMILARITY,
+    MATCH_FIELDS,
     customer_possible_duplicates,
     customer_suspected_duplicates,
 )

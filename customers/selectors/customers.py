@@ -10,7 +10,7 @@ from django.db.models import (
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from cdm import access
-from cdm.querysets import mark_checked
+from customers.querysets import customer_add_teams, mark_checked
 from customers.models import Customer
 from customers.normalize import (
     normalize_text,
@@ -75,7 +75,7 @@ def customer_get(*, user, customer_number: str, action: str = "view", follow_mer
     customer = get_object_or_404(customers, customer_number=customer_number)
     if action == "change":
         customer.user_may_change = True
-    # The rows hanging off this customer need no second scope check (RestrictedQuerySet.of_customer).
+    # The rows hanging off this customer need no second scope check (CustomerRowQuerySet.of_customer).
     mark_checked(customer, user, {action, "change"} if customer.user_may_change else {action})
     if follow_merged and customer.status == Customer.Status.MERGED:
         raise CustomerMerged(customer, customer_resolve_merged(user=user, customer=customer))
@@ -101,18 +101,10 @@ SENSITIVE_FIELDS = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
 
 
 def customer_create_teams(*, user):
-    """The teams `user` may add customers to: every team for roles that change all customers,
-    else the teams where they (or their groups) hold cdm.add_team_customers."""
-    from guardian.shortcuts import get_objects_for_user
-
+    """The teams `user` may add customers to (the gate's rule for adding a customer)."""
     from cdm.models import Team
 
-    teams = Team.objects.order_by("name")
-    if user is None or not user.is_active or not user.has_perm("customers.add_customer"):
-        return teams.none()
-    if user.is_superuser or user.has_perm("customers.change_all_customers"):
-        return teams
-    return get_objects_for_user(user, "cdm.add_team_customers", klass=teams, accept_global_perms=False)
+    return customer_add_teams(user, Team.objects.order_by("name"))
 
 
 def _user_label(user) -> str:

@@ -28,6 +28,8 @@ from customers.selectors.customers import SENSITIVE_FIELDS
 from customers.selectors.search import _email_or_none, _phone_or_none
 
 
+# What a possible duplicate is looked up by, as the new-customer form and the services pass it.
+MATCH_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country")
 # Trigram similarity of two search names above which, with the same birth date, they look like one person.
 DUPLICATE_NAME_SIMILARITY = 0.5
 

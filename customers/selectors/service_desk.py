@@ -7,7 +7,7 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 from cdm import access
-from cdm.querysets import checked_actions
+from customers.querysets import checked_actions
 from customers.models import Customer
 
 

@@ -14,16 +14,15 @@ from customers.services.base import (  # noqa: F401
     DERIVED_FIELDS,
 )
 from customers.services.customers import (  # noqa: F401
-    luhn_check_digit,
     customer_number_is_valid,
     customer_number_new,
     customer_conflict,
     customer_create,
-    DUPLICATE_MATCH_FIELDS,
     customer_create_checked,
     customer_update,
     customer_bulk_update,
     customer_restore,
+    STATUS_PERM,
     customer_touch_activity,
     external_identity_link,
     customer_attribute_set,
@@ -36,6 +35,9 @@ from customers.services.grants import (  # noqa: F401
 )
 from customers.services.search_words import (  # noqa: F401
     search_words_prune,
+)
+from customers.services.sensitive import (  # noqa: F401
+    customer_reveal,
 )
 from customers.services.service_desk import (  # noqa: F401
     service_request_reference_new,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from cdm.use_cases import use_case
 from customers.models import (
     Customer,
 )
@@ -29,8 +30,9 @@ def _inactive_since(customer: Customer) -> datetime.date:
     return max(s for s in stamps if s is not None).date()
 
 
+@use_case(atomic=False)
 def customer_archive_inactive(*, now=None, days: int | None = None, batch_size: int = 1000, dry_run: bool = False,
-                              by=None) -> ArchiveReport:
+                              by) -> ArchiveReport:
     """Archive customers with no activity, order, request or edit for `days` (CDM_ARCHIVE_AFTER_DAYS).
 
     Batches commit one by one, so a long run can be stopped and started again; archived customers

@@ -6,10 +6,11 @@ import datetime
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
+from stdnum import luhn
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
+from cdm.use_cases import use_case
 from cdm import access
 from cdm.errors import ConflictError
 from cdm.models import Team
@@ -22,22 +23,13 @@ from customers.models import (
     history_tracked_bulk_writes,
 )
 from customers.normalize import normalize_customer_data, normalize_text
+from customers.querysets import customer_add_teams
 from customers.services.base import DERIVED_FIELDS, SENSITIVE_FIELDS, _check_editable, _customer_for, _full_clean, _require_perm, _save_with_history, _stored_values
 
 # --- customer numbers -------------------------------------------------------------------
 
-def luhn_check_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
-
-
 def customer_number_is_valid(number: str) -> bool:
-    return len(number) == 9 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return len(number) == 9 and number.isdigit() and luhn.is_valid(number)
 
 
 def customer_number_new() -> str:
@@ -46,7 +38,7 @@ def customer_number_new() -> str:
     Random, not sequential: the number reveals neither volume nor order of sign-up.
     """
     body = str(secrets.randbelow(90_000_000) + 10_000_000)
-    return body + luhn_check_digit(body)
+    return body + luhn.calc_check_digit(body)
 
 
 def customer_conflict(customer: Customer) -> ConflictError:
@@ -57,13 +49,15 @@ def customer_conflict(customer: Customer) -> ConflictError:
                          version=customer.version)
 
 
+STATUS_PERM = "customers.change_customer_status"
+
+
 # --- customers ----------------------------------------------------------------------------
 
-@transaction.atomic
+@use_case
 def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
     _require_perm(by, "customers.add_customer")
-    if by is not None and not by.is_superuser and not by.has_perm("customers.change_all_customers") \
-            and not by.has_perm("cdm.add_team_customers", team):
+    if not customer_add_teams(by, Team.objects.filter(pk=team.pk)).exists():
         raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
     _check_editable(by, fields, creating=True)
     data = normalize_customer_data(fields)
@@ -79,19 +73,18 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
     return customer
 
 
-DUPLICATE_MATCH_FIELDS = ("email", "phone", "given_name", "family_name", "date_of_birth", "country")
-
-
-@transaction.atomic
+@use_case
 def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reason: str = "", **fields) -> Customer:
     """customer_create, refusing to create a possible duplicate unless the user confirms.
 
     Possible duplicates are selectors.customer_possible_duplicates within `by`'s rights. With some
     and no `create_anyway`, a ValidationError on "create_anyway" (code "possible_duplicate") names
-    them, together with any other field errors, and nothing is saved. With `create_anyway`, the
-    history reason and an audit event ("customer.create_despite_match") name the matched customers.
+    them, together with any other field errors, and nothing is saved. With `create_anyway`, an audit
+    event ("customer.create_despite_match", read by stewards and admins) names the matched customers;
+    the history, which every viewer of the new customer reads, does not: who may see which of them is
+    decided per viewer (the 360° page's duplicate flag).
     """
-    from customers.selectors import customer_possible_duplicates
+    from customers.selectors import MATCH_FIELDS, customer_possible_duplicates
 
     errors: dict[str, list] = {}
     try:
@@ -99,7 +92,7 @@ def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reas
     except ValidationError as exc:
         errors.update(exc.message_dict)
     matches = list(customer_possible_duplicates(
-        user=by, **{f: fields[f] for f in DUPLICATE_MATCH_FIELDS if fields.get(f) not in (None, "")})[:20])
+        user=by, **{f: fields[f] for f in MATCH_FIELDS if fields.get(f) not in (None, "")})[:20])
     numbers = ", ".join(m.customer_number for m in matches)
     if matches and not create_anyway:
         errors["create_anyway"] = [ValidationError(
@@ -109,13 +102,14 @@ def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reas
         raise ValidationError(errors)
     if not matches:
         return customer_create(by=by, team=team, reason=reason, **fields)
-    why = _("Created despite possible duplicates: %(numbers)s") % {"numbers": numbers}
+    why = _("Created although it may be a customer we already have; the data stewards will check")
     customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
-    audit_record(by=by, action="customer.create_despite_match", obj=customer, reason=why)
+    audit_record(by=by, action="customer.create_despite_match", obj=customer,
+                 reason=_("Possible duplicates: %(numbers)s") % {"numbers": numbers})
     return customer
 
 
-@transaction.atomic
+@use_case
 def customer_update(*, customer: Customer, by, version: int, reason: str = "", **changes) -> Customer:
     """Change master data. A stale `version` raises ConflictError; nothing is overwritten."""
     current = _customer_for(by, customer, "change", lock=True)
@@ -140,7 +134,7 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
     return current
 
 
-@transaction.atomic
+@use_case
 def customer_bulk_update(*, customers: list[Customer], fields: list[str], by, reason: str | Callable[[Customer], str],
                          batch_size: int = 1000) -> int:
     """Bulk write that still records one history row per customer (and bumps versions).
@@ -149,19 +143,22 @@ def customer_bulk_update(*, customers: list[Customer], fields: list[str], by, re
     """
     for customer in customers:
         customer.version += 1
-        customer._history_user = by
+        customer._history_user = access.user_or_none(by)
         customer._change_reason = reason(customer) if callable(reason) else reason
     fields = sorted(set(fields) | {"version"})
     with history_tracked_bulk_writes():
-        count = bulk_update_with_history(customers, Customer, fields, batch_size=batch_size, default_user=by)
+        count = bulk_update_with_history(customers, Customer, fields, batch_size=batch_size, default_user=access.user_or_none(by))
     for customer in customers:
         del customer._history_user, customer._change_reason
     return count
 
 
-@transaction.atomic
+@use_case
 def customer_restore(*, customer: Customer, by, reason: str = "") -> Customer:
-    """Bring an archived customer back to the active lists (history records who and why)."""
+    """Bring an archived customer back to the active lists (history records who and why).
+
+    Status changes belong to data stewards and admins (customers.change_customer_status)."""
+    _require_perm(by, STATUS_PERM)
     current = _customer_for(by, customer, "change", lock=True)
     if current.status != Customer.Status.ARCHIVED:
         raise ValidationError({"status": _("Only archived customers can be restored; this one is %(status)s.")
@@ -176,8 +173,8 @@ def customer_touch_activity(*, customer_id: int, at) -> None:
     Customer.objects.filter(pk=customer_id).touch_activity(at)
 
 
-@transaction.atomic
-def external_identity_link(*, customer: Customer, system: str, external_id: str, by=None) -> ExternalIdentity:
+@use_case
+def external_identity_link(*, customer: Customer, system: str, external_id: str, by) -> ExternalIdentity:
     _require_perm(by, "customers.add_externalidentity")
     customer = _customer_for(by, customer, "change")
     link = ExternalIdentity(customer=customer, system=normalize_text(system).lower(),
@@ -187,10 +184,10 @@ def external_identity_link(*, customer: Customer, system: str, external_id: str,
     return link
 
 
-@transaction.atomic
-def customer_attribute_set(*, customer: Customer, definition: AttributeDefinition, value, by=None) -> CustomerAttribute:
+@use_case
+def customer_attribute_set(*, customer: Customer, definition: AttributeDefinition, value, by) -> CustomerAttribute:
     customer = _customer_for(by, customer, "change")
-    if by is not None and definition.field_group not in access.editable_groups(by):
+    if definition.field_group not in access.editable_groups(by):
         raise ValidationError({"value": _("Your role may not change %(label)s.") % {"label": definition.label}},
                               code="forbidden")
     attribute, _created = CustomerAttribute.objects.get_or_create(customer=customer, definition=definition)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
+from cdm.use_cases import use_case
 from cdm.services import audit_record
 from customers.models import (
     Customer,
@@ -14,7 +14,7 @@ from customers.services.base import _require_perm
 GRANT_ACTIONS = ("view", "change")
 
 
-@transaction.atomic
+@use_case
 def customer_grant(*, customer: Customer, action: str, by, user=None, group=None):
     """Let one user or group view or change one customer outside their teams (audited)."""
     from guardian.shortcuts import assign_perm
@@ -30,7 +30,7 @@ def customer_grant(*, customer: Customer, action: str, by, user=None, group=None
     return row
 
 
-@transaction.atomic
+@use_case
 def customer_grant_revoke(*, grant, by) -> None:
     _require_perm(by, "customers.delete_customeruserobjectpermission")
     holder = getattr(grant, "user", None) or grant.group

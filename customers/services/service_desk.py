@@ -3,32 +3,34 @@
 from __future__ import annotations
 import secrets
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from cdm import access
+from cdm.events import emit
+from cdm.use_cases import use_case
 from customers.models import (
     Customer,
     Note,
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, _restricted, _save_with_history, _transactional
+from customers.services.base import _full_clean, _require_perm, get_restricted, _save_with_history, customer_to_add_to
 from customers.services.customers import customer_touch_activity
 
 def service_request_reference_new() -> str:
     return f"SR-{secrets.randbelow(90_000_000) + 10_000_000}"
 
 
-@transaction.atomic
-def service_request_create(*, customer: Customer, by=None, subject: str, kind: str = ServiceRequest.Kind.REQUEST,
+@use_case
+def service_request_create(*, customer: Customer, by, subject: str, kind: str = ServiceRequest.Kind.REQUEST,
                            channel: str = ServiceRequest.Channel.PHONE, description: str = "",
                            priority: str = ServiceRequest.Priority.NORMAL, assignee=None, opened_at=None,
                            reason: str = "") -> ServiceRequest:
-    customer = _transactional(by, "customers.add_servicerequest", customer)
+    customer = customer_to_add_to(by, ServiceRequest, customer)
     opened_at = opened_at or timezone.now()
     request = ServiceRequest(
         customer=customer, kind=kind, channel=channel, subject=normalize_text(subject), description=description.strip(),
-        priority=priority, assignee=assignee, created_by=by, opened_at=opened_at,
+        priority=priority, assignee=assignee, created_by=access.user_or_none(by), opened_at=opened_at,
         reference=service_request_reference_new(),
     )
     _full_clean(request)
@@ -37,10 +39,10 @@ def service_request_create(*, customer: Customer, by=None, subject: str, kind: s
     return request
 
 
-@transaction.atomic
-def service_request_update(*, request: ServiceRequest, by=None, reason: str = "", **changes) -> ServiceRequest:
+@use_case
+def service_request_update(*, request: ServiceRequest, by, reason: str = "", **changes) -> ServiceRequest:
     _require_perm(by, "customers.change_servicerequest")
-    request = _restricted(ServiceRequest, by, "change").select_for_update().get(pk=request.pk)
+    request = get_restricted(ServiceRequest, by, "change", lock=True, pk=request.pk)
     editable = {"kind", "channel", "subject", "description", "priority", "assignee", "status", "resolution"}
     unknown = sorted(set(changes) - editable)
     if unknown:
@@ -56,16 +58,16 @@ def service_request_update(*, request: ServiceRequest, by=None, reason: str = ""
     return request
 
 
-@transaction.atomic
+@use_case
 def note_create(*, customer: Customer, by, body: str, pinned: bool = False, created_at=None) -> Note:
-    customer = _transactional(by, "customers.add_note", customer)
-    note = Note(customer=customer, author=by, body=body.strip(), pinned=pinned, created_at=created_at or timezone.now())
+    customer = customer_to_add_to(by, Note, customer)
+    note = Note(customer=customer, author=access.user_or_none(by), body=body.strip(), pinned=pinned, created_at=created_at or timezone.now())
     _full_clean(note)
     note.save()
     return note
 
 
-@transaction.atomic
+@use_case
 def service_request_close(*, request: ServiceRequest, by, resolution: str, send_survey: bool = False,
                           reason: str = "") -> ServiceRequest:
     """Close a request with its resolution; with `send_survey`, e-mail the customer a one-question survey.
@@ -73,15 +75,12 @@ def service_request_close(*, request: ServiceRequest, by, resolution: str, send_
     The survey is queued on commit and only for customers with an e-mail address.
     """
     _require_perm(by, "customers.change_servicerequest")
-    current = _restricted(ServiceRequest, by, "change").select_for_update().get(pk=request.pk)
+    current = get_restricted(ServiceRequest, by, "change", lock=True, pk=request.pk)
     if current.status == ServiceRequest.Status.CLOSED:
         # A double submit on a live call must neither close twice nor send two surveys.
         raise ValidationError({"status": ValidationError(
             _("%(reference)s is already closed.") % {"reference": current.reference}, code="closed")})
     closed = service_request_update(request=current, by=by, status=ServiceRequest.Status.CLOSED,
                                     resolution=(resolution or "").strip(), reason=reason or _("Closed"))
-    if send_survey and closed.customer.email:
-        from customers.tasks import service_request_send_survey
-
-        transaction.on_commit(lambda: service_request_send_survey.delay(closed.pk))
+    emit("service_request.closed", request_id=closed.pk, send_survey=bool(send_survey and closed.customer.email))
     return closed

@@ -4,10 +4,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from cdm.access import SYSTEM
+from cdm.use_cases import use_case
 from customers.models import (
     Customer,
     Feedback,
@@ -69,8 +70,8 @@ def survey_token_read(token: str) -> ServiceRequest:
     return request
 
 
-@transaction.atomic
-def survey_answer(*, token: str, score: int, comment: str = "") -> Feedback:
+@use_case
+def survey_answer(*, token: str, score: int, comment: str = "", by) -> Feedback:
     """Store the customer's answer as CSAT feedback on the request; a second answer is refused."""
     request = _survey_request(token)
     # Lock the request row: two tabs submitting at once must not store two answers.
@@ -78,11 +79,11 @@ def survey_answer(*, token: str, score: int, comment: str = "") -> Feedback:
     if _survey_answered(request):
         raise _survey_error("token", "answered", _("This survey has already been answered. Thank you!"))
     return feedback_record(customer=request.customer, kind=Feedback.Kind.CSAT, score=score, comment=comment or "",
-                           service_request=request, channel=SURVEY_CHANNEL, by=None)
+                           service_request=request, channel=SURVEY_CHANNEL, by=SYSTEM)
 
 
-@transaction.atomic
-def service_request_survey_send(*, request_id: int) -> bool:
+@use_case
+def service_request_survey_send(*, request_id: int, by) -> bool:
     """Send the survey e-mail of a closed request once; False when none is due or it already went out.
 
     The row lock and `survey_sent_at` make a redelivered or doubled task a no-op; only a crash between
@@ -96,7 +97,7 @@ def service_request_survey_send(*, request_id: int) -> bool:
         return False
     send_mail(**message)
     locked.survey_sent_at = timezone.now()
-    _save_with_history(locked, by=None, reason=_("Satisfaction survey sent"))
+    _save_with_history(locked, by=SYSTEM, reason=_("Satisfaction survey sent"))
     return True
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from cdm.use_cases import use_case
 from customers.activity_schemas import validate_activity_properties
 from customers.models import (
     Activity,
@@ -18,13 +19,13 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, _restricted, _save_with_history, _transactional
+from customers.services.base import _full_clean, _require_perm, get_restricted, _save_with_history, customer_to_add_to
 from customers.services.customers import customer_touch_activity
 
-@transaction.atomic
-def order_create(*, customer: Customer, by=None, order_number: str, placed_at, lines: list[dict],
+@use_case
+def order_create(*, customer: Customer, by, order_number: str, placed_at, lines: list[dict],
                  status: str = Order.Status.PLACED, channel: str = Order.Channel.WEB, currency: str = "USD") -> Order:
-    customer = _transactional(by, "customers.add_order", customer)
+    customer = customer_to_add_to(by, Order, customer)
     if not lines:
         raise ValidationError({"lines": _("An order needs at least one line.")}, code="required")
     order = Order(customer=customer, order_number=normalize_text(order_number), placed_at=placed_at,
@@ -46,21 +47,21 @@ def order_create(*, customer: Customer, by=None, order_number: str, placed_at, l
     return order
 
 
-@transaction.atomic
-def product_holding_create(*, customer: Customer, product, started_on, by=None, quantity: int = 1,
+@use_case
+def product_holding_create(*, customer: Customer, product, started_on, by, quantity: int = 1,
                            status: str = ProductHolding.Status.ACTIVE, reason: str = "") -> ProductHolding:
-    customer = _transactional(by, "customers.add_productholding", customer)
+    customer = customer_to_add_to(by, ProductHolding, customer)
     holding = ProductHolding(customer=customer, product=product, started_on=started_on, quantity=quantity, status=status)
     _full_clean(holding)
     _save_with_history(holding, by=by, reason=reason or _("Product added"))
     return holding
 
 
-@transaction.atomic
-def product_holding_change_status(*, holding: ProductHolding, status: str, by=None, reason: str = "",
+@use_case
+def product_holding_change_status(*, holding: ProductHolding, status: str, by, reason: str = "",
                                   ended_on=None) -> ProductHolding:
     _require_perm(by, "customers.change_productholding")
-    holding = _restricted(ProductHolding, by, "change").select_for_update().get(pk=holding.pk)
+    holding = get_restricted(ProductHolding, by, "change", lock=True, pk=holding.pk)
     holding.status = status
     if status == ProductHolding.Status.CANCELLED:
         holding.ended_on = ended_on or timezone.localdate()
@@ -69,10 +70,10 @@ def product_holding_change_status(*, holding: ProductHolding, status: str, by=No
     return holding
 
 
-@transaction.atomic
+@use_case
 def activity_record(*, customer: Customer, kind: str, occurred_at=None, properties: dict | None = None,
-                    source: str = "", by=None) -> Activity:
-    customer = _transactional(by, "customers.add_activity", customer)
+                    source: str = "", by) -> Activity:
+    customer = customer_to_add_to(by, Activity, customer)
     occurred_at = occurred_at or timezone.now()
     activity = Activity(customer=customer, kind=kind, occurred_at=occurred_at, source=source,
                         properties=validate_activity_properties(kind, properties or {}))
@@ -82,11 +83,11 @@ def activity_record(*, customer: Customer, kind: str, occurred_at=None, properti
     return activity
 
 
-@transaction.atomic
+@use_case
 def feedback_record(*, customer: Customer, kind: str, score: int | None = None, comment: str = "",
                     service_request: ServiceRequest | None = None, channel: str = "", received_at=None,
-                    by=None) -> Feedback:
-    customer = _transactional(by, "customers.add_feedback", customer)
+                    by) -> Feedback:
+    customer = customer_to_add_to(by, Feedback, customer)
     limits = {Feedback.Kind.CSAT: (1, 5), Feedback.Kind.NPS: (0, 10)}
     if kind in limits and (score is None or not limits[kind][0] <= int(score) <= limits[kind][1]):
         low, high = limits[kind]
@@ -98,7 +99,7 @@ def feedback_record(*, customer: Customer, kind: str, score: int | None = None, 
     return feedback
 
 
-def catalog_save(*, instance, by=None):
+def catalog_save(*, instance, by):
     """Create or change catalog rows (products, attribute definitions) from the admin."""
     _require_perm(by, f"{instance._meta.app_label}.{'add' if instance._state.adding else 'change'}_{instance._meta.model_name}")
     with transaction.atomic():

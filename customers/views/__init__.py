@@ -14,7 +14,6 @@ from customers.views.customers import (  # noqa: F401
     customer_restore,
     customer_edit,
 )
-from customers.views import forms_helpers  # noqa: F401
 from customers.views.service_desk import (  # noqa: F401
     TIMELINE_CHANGED,
     DESK_PARTIALS,

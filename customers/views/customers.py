@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from cdm.forms import form_add_errors
 from cdm import access
 from cdm.errors import ConflictError
 from cdm.pagination import PeekPage
-from cdm.services import audit_record
 from consent.views import customer_consents_context
 from customers import selectors, services
 from customers.forms import CustomerCreateForm, CustomerEditForm
@@ -90,8 +90,7 @@ def customer_create(request):
                 by=request.user, team=form.cleaned_data["team"], create_anyway=form.cleaned_data["create_anyway"],
                 **form.customer_data())
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Created %(customer)s.") % {"customer": customer})
             return redirect(customer)
@@ -140,7 +139,8 @@ def customer_detail(request, customer_number):
         "duplicates": selectors.customer_suspected_duplicates(customer=customer, user=request.user),
         "sees": groups,
         "can_edit": can_change and bool(access.customer_fields(request.user, "edit")),
-        "can_restore": can_change and customer.status == Customer.Status.ARCHIVED,
+        "can_restore": (can_change and customer.status == Customer.Status.ARCHIVED
+                        and request.user.has_perm(services.STATUS_PERM)),
     })
 
 
@@ -175,13 +175,10 @@ def customer_version(request, customer_number):
 def customer_reveal(request, customer_number):
     """Sensitive fields, shown only on an explicit request by a permitted user; every reveal is audited."""
     customer = selectors.customer_get(user=request.user, customer_number=customer_number)
-    if access.FG.SENSITIVE not in access.visible_groups(request.user):
-        raise PermissionDenied
-    fields = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
-    audit_record(by=request.user, action="customer.reveal", obj=customer, fields=fields)
+    values = services.customer_reveal(customer=customer, by=request.user, where="360° page")
     return render(request, "customers/_sensitive.html", {
         "customer": customer,
-        "rows": [(Customer._meta.get_field(f).verbose_name, _display(customer, f)) for f in fields],
+        "rows": [(Customer._meta.get_field(f).verbose_name, "–" if v in (None, "") else v) for f, v in values.items()],
     })
 
 
@@ -215,8 +212,7 @@ def customer_edit(request, customer_number):
             services.customer_update(customer=customer, by=request.user, version=form.cleaned_data["version"],
                                      reason=form.cleaned_data["change_reason"], **form.changes(customer))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_errors(form, exc)
         except ConflictError as exc:
             # The user's input stays in the form so they can apply it again after reading the other change.
             form.add_error(None, exc.message)

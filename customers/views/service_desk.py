@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -17,10 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cdm import access
 from cdm.querysets import perm_for
 from customers import selectors, services
-from customers.models import Customer
 from customers.forms import (NoteForm, ServiceRequestCloseForm, ServiceRequestLogForm, ServiceRequestStatusForm)
 from customers.models import Feedback, Note, ServiceRequest
-from customers.views.forms_helpers import _focus_first_error, _form_errors
+from cdm.forms import focus_first_error, form_add_errors
 
 
 # Every successful htmx write says so: the 360° page reloads its timeline on this event.
@@ -143,16 +141,14 @@ def service_requests(request, customer_number):
         if form.is_valid():
             try:
                 logged = services.service_request_create(customer=customer, by=request.user, **form.cleaned_data)
-            except Customer.DoesNotExist:
-                raise Http404 from None  # rights withdrawn since the page loaded
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 message = _("Logged %(kind)s %(reference)s: %(subject)s.") % {
                     "kind": logged.get_kind_display().lower(), "reference": logged.reference, "subject": logged.subject}
                 return _desk_done(request, customer, "requests",
                                   lambda done: _requests_block(request, customer, done=done), message)
-        _focus_first_error(form)
+        focus_first_error(form)
     return _desk_response(request, customer, "requests", _requests_block(request, customer, form=form))
 
 
@@ -187,14 +183,12 @@ def service_request_change(request, customer_number, reference):
                     reason=_("Status set to %(status)s") % {"status": ServiceRequest.Status(data["status"]).label})
                 message = _("%(reference)s is now “%(status)s”.") % {
                     "reference": changed.reference, "status": changed.get_status_display()}
-        except (ServiceRequest.DoesNotExist, Customer.DoesNotExist):
-            raise Http404 from None  # rights withdrawn since the page loaded
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             return _desk_done(request, customer, "requests",
                               lambda done: _requests_block(request, customer, done=done), message, wrote=wrote)
-    _focus_first_error(form)
+    focus_first_error(form)
     block = _requests_block(request, customer, bound={service_request.reference: {action: form}})
     return _desk_response(request, customer, "requests", block)
 
@@ -212,14 +206,12 @@ def customer_notes(request, customer_number):
         if form.is_valid():
             try:
                 services.note_create(customer=customer, by=request.user, **form.cleaned_data)
-            except Customer.DoesNotExist:
-                raise Http404 from None
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 return _desk_done(request, customer, "notes", lambda done: _notes_block(request, customer, done=done),
                                   _("Note added."))
-        _focus_first_error(form)
+        focus_first_error(form)
     return _desk_response(request, customer, "notes", _notes_block(request, customer, form=form))
 
 

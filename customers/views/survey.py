@@ -7,7 +7,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from customers import services
 from customers.forms import (SurveyForm)
-from customers.views.forms_helpers import _error_code, _focus_first_error, _form_errors
+from cdm.access import SYSTEM
+from cdm.forms import error_code, focus_first_error, form_add_errors
 
 
 # The token is in the URL: keep it out of other sites' Referer headers, search engines and caches.
@@ -26,7 +27,7 @@ def _survey_render(request, template: str, context: dict, status: int = 200):
 
 def _survey_refused(request, exc: ValidationError):
     """Expired, tampered or already answered: a friendly page that shows nothing of the request."""
-    code = _error_code(exc, "token") or "invalid"
+    code = error_code(exc, "token") or "invalid"
     return _survey_render(request, "customers/survey_refused.html", {"code": code, "message": exc.messages[0]},
                           status=SURVEY_REFUSED_STATUS.get(code, 404))
 
@@ -44,14 +45,15 @@ def survey(request, token):
     form = SurveyForm(request.POST if request.method == "POST" else None, subject=service_request.subject)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_answer(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+            services.survey_answer(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
+                                   by=SYSTEM)
         except ValidationError as exc:
-            if _error_code(exc, "token"):
+            if error_code(exc, "token"):
                 return _survey_refused(request, exc)
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             return redirect("survey:thanks")
-    _focus_first_error(form)
+    focus_first_error(form)
     return _survey_render(request, "customers/survey_form.html", {"form": form, "subject": service_request.subject})
 
 

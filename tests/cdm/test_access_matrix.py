@@ -1,5 +1,6 @@
 """Every role and team × every entry point: 200, or 404 as for a non-existent id; never 403 with data."""
 
+from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
@@ -167,7 +168,7 @@ def test_transactional_rows_follow_their_customers_scope(users, pair):
     from customers.models import ServiceRequest
 
     for customer in pair.values():
-        services.service_request_create(customer=customer, subject=f"Help {customer.family_name}")
+        services.service_request_create(customer=customer, subject=f"Help {customer.family_name}", by=SYSTEM)
     assert {r.customer for r in ServiceRequest.objects.restrict(users["agent"])} == {pair["north"]}
     assert ServiceRequest.objects.restrict(users["steward"]).count() == 2
     # Marketing never sees service-request texts.
@@ -201,7 +202,7 @@ def test_rows_of_a_fetched_customer_follow_the_user_who_fetched_it(users, pair):
 
     north = pair["north"]
     services.note_create(customer=north, by=users["agent"], body="Call back on Monday")
-    services.service_request_create(customer=north, subject="Broken router")
+    services.service_request_create(customer=north, subject="Broken router", by=SYSTEM)
     fetched = customer_get(user=users["agent"], customer_number=north.customer_number)
     assert [n.body for n in Note.objects.of_customer(users["agent"], fetched)] == ["Call back on Monday"]
     assert "objectpermission" not in str(Note.objects.of_customer(users["agent"], fetched).query)

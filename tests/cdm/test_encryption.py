@@ -1,5 +1,6 @@
 """Sensitive data encrypted at rest, looked up through the blind index, and keys that can change safely."""
 
+from cdm.access import SYSTEM
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -19,7 +20,7 @@ NEW_KEYS = {"SECRET_KEY": "n" * 50 + "ew-secret", "CDM_ENCRYPTION_KEY": "new-enc
 
 @pytest.fixture
 def sensitive(customer, users):
-    services.customer_update(customer=customer, by=None, version=customer.version, bank_account="DE89 3704 0044 0532 0130 00",
+    services.customer_update(customer=customer, by=SYSTEM, version=customer.version, bank_account="DE89 3704 0044 0532 0130 00",
                              reason="Bank details from the signed form")
     return Customer.objects.get(pk=customer.pk)
 

@@ -1,5 +1,7 @@
 import importlib
 
+from cdm.access import SYSTEM
+
 import pytest
 
 from consent import services
@@ -24,7 +26,7 @@ def record(purposes, customer):
     def make(purpose="email-marketing", granted=True, **kwargs):
         kwargs.setdefault("method", ConsentRecord.Method.VERBAL)
         kwargs.setdefault("note", "Caller said yes.")
-        kwargs.setdefault("by", None)
+        kwargs.setdefault("by", SYSTEM)
         return services.consent_record(customer=kwargs.pop("customer", customer), purpose=purposes[purpose],
                                        granted=granted, **kwargs)
     return make

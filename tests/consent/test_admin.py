@@ -1,5 +1,6 @@
 """Admin: consent records are read-only evidence; purposes and notice versions are saved through services."""
 
+from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 
@@ -80,7 +81,7 @@ def test_a_notice_version_with_consents_can_no_longer_be_edited(client, users, p
     from consent import services
 
     notice = services.privacy_notice_save(notice=PrivacyNotice(version="2025-01", text="We keep your data safe."),
-                                          by=None)
+                                          by=SYSTEM)
     record(notice=notice)
     client.force_login(users["admin"])
     url = reverse("admin:consent_privacynotice_change", args=[notice.pk])
@@ -95,9 +96,9 @@ def test_the_notice_service_refuses_to_rewrite_a_version_in_use(purposes, record
 
     from consent import services
 
-    notice = services.privacy_notice_save(notice=PrivacyNotice(version="v1", text="Old."), by=None)
+    notice = services.privacy_notice_save(notice=PrivacyNotice(version="v1", text="Old."), by=SYSTEM)
     record(notice=notice)
     notice.text = "New."
     with pytest.raises(ValidationError):
-        services.privacy_notice_save(notice=notice, by=None)
+        services.privacy_notice_save(notice=notice, by=SYSTEM)
     assert PrivacyNotice.objects.get(pk=notice.pk).text == "Old."

@@ -1,6 +1,9 @@
+from cdm.access import SYSTEM
 import datetime
 
 import pytest
+
+from cdm.errors import NotFound
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -50,7 +53,7 @@ def test_a_verbal_record_needs_a_note_saying_what_was_said(purposes, customer, u
 
 
 def test_other_methods_do_not_need_a_note(purposes, customer):
-    rec = _record(customer, purposes["email-marketing"], None, method=ConsentRecord.Method.WEB_FORM, note="")
+    rec = _record(customer, purposes["email-marketing"], SYSTEM, method=ConsentRecord.Method.WEB_FORM, note="")
     assert rec.pk
 
 
@@ -81,7 +84,7 @@ def test_a_record_in_the_future_is_refused(purposes, customer, users):
 
 def test_a_customer_of_another_team_does_not_exist_for_the_agent(purposes, south, users):
     other = CustomerFactory(team=south)
-    with pytest.raises(Customer.DoesNotExist):
+    with pytest.raises(NotFound):
         _record(other, purposes["email-marketing"], users["agent"])
     assert _nothing_written()
 
@@ -97,7 +100,7 @@ def test_a_merged_customer_takes_no_records_the_survivor_does(purposes, customer
 
     survivor = CustomerFactory(team=north)
     customer.status, customer.merged_into = Customer.Status.MERGED, survivor
-    customer_bulk_update(customers=[customer], fields=["status", "merged_into"], by=None, reason="merged (test)")
+    customer_bulk_update(customers=[customer], fields=["status", "merged_into"], by=SYSTEM, reason="merged (test)")
     with pytest.raises(ValidationError) as exc:
         _record(customer, purposes["email-marketing"], users["agent"])
     assert survivor.customer_number in exc.value.messages[0]

@@ -1,5 +1,6 @@
 """The consents section and page, for every role of the demo cast."""
 
+from cdm.access import SYSTEM
 import re
 
 import pytest
@@ -221,7 +222,7 @@ def test_recording_on_an_erased_customer_is_refused_with_a_message(client, users
     from customers.services import customer_bulk_update
 
     customer.status = Customer.Status.ERASED
-    customer_bulk_update(customers=[customer], fields=["status"], by=None, reason="erased (test)")
+    customer_bulk_update(customers=[customer], fields=["status"], by=SYSTEM, reason="erased (test)")
     client.force_login(users["agent"])
     response = client.post(_url(customer), _post(purposes), **HTMX)
     assert response.status_code == 200

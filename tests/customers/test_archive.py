@@ -1,5 +1,6 @@
 """Archiving inactive customers, restoring them, and the periodic clean-up."""
 
+from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -28,14 +29,14 @@ def quiet(north):
 
 @pytest.mark.parametrize(("days_after", "archived"), [(N - 1, False), (N, False), (N + 1, True)])
 def test_archiving_starts_the_day_after_n_days_of_silence(quiet, days_after, archived):
-    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=days_after), days=N)
+    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=days_after), days=N, by=SYSTEM)
     quiet.refresh_from_db()
     assert (quiet.status == Customer.Status.ARCHIVED) is archived
     assert report.archived == int(archived)
 
 
 def test_an_archived_customer_gets_a_history_row_saying_since_when(quiet):
-    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     latest = quiet.history.latest()
     assert latest.status == "archived"
     assert latest.history_change_reason == "archived: inactive since 2020-03-01"
@@ -47,21 +48,21 @@ def test_any_sign_of_life_keeps_a_customer_active(quiet, kind, users):
     with freeze_time(later):
         if kind == "order":
             services.order_create(customer=quiet, order_number="O-1", placed_at=later,
-                                  lines=[{"sku": "SKU-1", "unit_price": "9.99"}])
+                                  lines=[{"sku": "SKU-1", "unit_price": "9.99"}], by=SYSTEM)
         elif kind == "activity":
-            services.activity_record(customer=quiet, kind="login", occurred_at=later)
+            services.activity_record(customer=quiet, kind="login", occurred_at=later, by=SYSTEM)
         elif kind == "request":
-            services.service_request_create(customer=quiet, subject="Question", opened_at=later)
+            services.service_request_create(customer=quiet, subject="Question", opened_at=later, by=SYSTEM)
         else:
             services.customer_update(customer=quiet, by=users["agent"], version=quiet.version, job_title="Engineer")
-    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     assert report.archived == 0
     quiet.refresh_from_db()
     assert quiet.status == Customer.Status.ACTIVE
 
 
 def test_a_dry_run_reports_and_writes_nothing(quiet):
-    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, dry_run=True)
+    report = services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, dry_run=True, by=SYSTEM)
     assert (report.candidates, report.archived, report.sample) == (1, 0, [quiet.customer_number])
     quiet.refresh_from_db()
     assert quiet.status == Customer.Status.ACTIVE and quiet.history.count() == 1
@@ -71,8 +72,8 @@ def test_archiving_in_batches_is_idempotent(north):
     with freeze_time(SIGNED_UP):
         customers = [CustomerFactory(team=north) for _ in range(5)]
     later = SIGNED_UP + datetime.timedelta(days=N + 1)
-    first = services.customer_archive_inactive(now=later, days=N, batch_size=2)
-    second = services.customer_archive_inactive(now=later, days=N, batch_size=2)
+    first = services.customer_archive_inactive(now=later, days=N, batch_size=2, by=SYSTEM)
+    second = services.customer_archive_inactive(now=later, days=N, batch_size=2, by=SYSTEM)
     assert (first.archived, second.archived) == (5, 0)
     assert all(c.history.count() == 2 for c in customers)
 
@@ -85,7 +86,7 @@ def test_the_task_runs_the_service_and_the_default_setting_is_three_years(quiet,
 
 
 def test_archived_customers_leave_default_lists_but_a_filter_finds_them(client, quiet, users):
-    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     client.force_login(users["agent"])
     assert "Quiet" not in client.get(reverse("customers:list")).content.decode()
     assert "Quiet" in client.get(reverse("customers:list"), {"status": "archived"}).content.decode()
@@ -98,7 +99,7 @@ def test_archived_customers_leave_default_lists_but_a_filter_finds_them(client, 
 
 
 def test_a_steward_restores_one_customer_from_its_page(client, quiet, users):
-    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     client.force_login(users["steward"])
     page = client.get(quiet.get_absolute_url()).content.decode()
     assert "Restore to active" in page
@@ -109,7 +110,7 @@ def test_a_steward_restores_one_customer_from_its_page(client, quiet, users):
     latest = quiet.history.latest()
     assert (latest.history_user, latest.history_change_reason) == (users["steward"], "restored: customer called")
     # Restoring is a sign of life: the next nightly run leaves the customer alone.
-    assert services.customer_archive_inactive(days=N).archived == 0
+    assert services.customer_archive_inactive(days=N, by=SYSTEM).archived == 0
 
 
 def test_restore_is_refused_for_customers_that_are_not_archived(client, quiet, users):
@@ -119,7 +120,7 @@ def test_restore_is_refused_for_customers_that_are_not_archived(client, quiet, u
 
 
 def test_restore_follows_the_team_wall(client, quiet, users):
-    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     client.force_login(users["agent-south"])
     assert client.post(reverse("customers:restore", args=[quiet.customer_number])).status_code == 404
     quiet.refresh_from_db()
@@ -129,7 +130,7 @@ def test_restore_follows_the_team_wall(client, quiet, users):
 def test_an_admin_action_restores_many(client, north, users):
     with freeze_time(SIGNED_UP):
         customers = [CustomerFactory(team=north) for _ in range(3)]
-    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N)
+    services.customer_archive_inactive(now=SIGNED_UP + datetime.timedelta(days=N + 1), days=N, by=SYSTEM)
     client.force_login(users["admin"])
     response = client.post(reverse("admin:customers_customer_changelist") + "?status=archived",
                            {"action": "restore_selected", "_selected_action": [c.pk for c in customers]}, follow=True)
@@ -155,10 +156,10 @@ def test_clean_up_deletes_expired_sessions_and_old_task_results(settings):
     TaskResult.objects.filter(pk=old.pk).update(date_done=timezone.now() - settings.CELERY_RESULT_EXPIRES
                                                 - datetime.timedelta(days=1))
     TaskResult.objects.create(task_id="new", status="SUCCESS")
-    assert platform_cleanup() == {"sessions": 1, "task_results": 1, "search_words": 0}
+    assert platform_cleanup() == {"sessions": 1, "task_results": 1}
     assert Session.objects.filter(session_key=live.session_key).exists()
     assert list(TaskResult.objects.values_list("task_id", flat=True)) == ["new"]
-    assert platform_cleanup() == {"sessions": 0, "task_results": 0, "search_words": 0}
+    assert platform_cleanup() == {"sessions": 0, "task_results": 0}
 
 
 def test_default_schedules_exist_and_point_at_real_tasks():
@@ -169,5 +170,6 @@ def test_default_schedules_exist_and_point_at_real_tasks():
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks["Archive inactive customers"] == "customers.tasks.customer_archive_inactive"
     assert tasks["Clean up expired sessions and task results"] == "cdm.tasks.platform_cleanup"
+    assert tasks["Forget search words no customer has"] == "customers.tasks.search_words_prune"
     app.loader.import_default_modules()
     assert set(tasks.values()) <= set(app.tasks)

@@ -1,5 +1,6 @@
 """The 360° page: what each role sees, the timeline, the live-record banner and the audited reveal."""
 
+from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -21,11 +22,11 @@ def busy(customer, users):
     """A customer with a bit of everything, spread over time."""
     now = timezone.now()
     services.product_holding_create(customer=customer, product=ProductFactory(code="premium", name="Premium plan"),
-                                    started_on=datetime.date(2023, 5, 1))
+                                    started_on=datetime.date(2023, 5, 1), by=SYSTEM)
     services.order_create(customer=customer, order_number="ORD-1", placed_at=now - datetime.timedelta(days=3),
-                          lines=[{"sku": "SKU-1", "description": "Router", "unit_price": "49.90"}])
+                          lines=[{"sku": "SKU-1", "description": "Router", "unit_price": "49.90"}], by=SYSTEM)
     services.activity_record(customer=customer, kind="email_open", occurred_at=now - datetime.timedelta(days=2),
-                             properties={"campaign": "spring"})
+                             properties={"campaign": "spring"}, by=SYSTEM)
     services.note_create(customer=customer, by=users["agent"], body="Prefers calls after 5pm",
                          created_at=now - datetime.timedelta(days=1))
     services.service_request_create(customer=customer, by=users["agent"], subject="Router keeps rebooting",
@@ -83,8 +84,8 @@ def test_the_page_runs_a_constant_number_of_queries(client, busy, users, usernam
     now = timezone.now()
     for i in range(15):
         services.note_create(customer=busy, by=users["agent"], body=f"n{i}", created_at=now)
-        services.activity_record(customer=busy, kind="login", occurred_at=now)
-        services.product_holding_create(customer=busy, product=ProductFactory(code=f"p{i}"), started_on=now.date())
+        services.activity_record(customer=busy, kind="login", occurred_at=now, by=SYSTEM)
+        services.product_holding_create(customer=busy, product=ProductFactory(code=f"p{i}"), started_on=now.date(), by=SYSTEM)
         services.customer_update(customer=busy, by=users["agent"], version=busy.version + i, job_title=f"Job {i}")
     assert count() == before
 

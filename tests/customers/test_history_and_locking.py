@@ -1,3 +1,4 @@
+from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 
@@ -72,7 +73,7 @@ def test_service_request_and_holding_status_changes_are_in_history(customer, use
     latest = request.history.latest()
     assert (latest.status, latest.history_user, latest.history_change_reason) == ("closed", agent, "Closed on call")
     holding = services.product_holding_create(customer=customer, product=ProductFactory(code="premium"),
-                                              started_on="2024-01-01")
+                                              started_on="2024-01-01", by=SYSTEM)
     services.product_holding_change_status(holding=holding, status=ProductHolding.Status.CANCELLED,
                                            by=users["steward"], reason="Customer cancelled")
     assert [h.status for h in holding.history.order_by("history_date")] == ["active", "cancelled"]

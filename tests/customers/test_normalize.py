@@ -1,3 +1,4 @@
+from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -70,7 +71,7 @@ def test_countries_become_iso_alpha2(raw, expected):
 def test_invalid_input_names_every_bad_field_and_saves_nothing(north):
     before = Customer.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.customer_create(by=None, team=north, family_name="  ", email="not-an-email",
+        services.customer_create(by=SYSTEM, team=north, family_name="  ", email="not-an-email",
                                  phone="12", country="Atlantis", date_of_birth=datetime.date(2999, 1, 1))
     assert set(exc.value.message_dict) == {"family_name", "email", "phone", "country", "date_of_birth"}
     assert "e-mail" in exc.value.message_dict["email"][0].lower()

@@ -1,5 +1,6 @@
 """Finding a caller: search as you type over every identifier, ranked, within the user's rights."""
 
+from cdm.access import SYSTEM
 import dataclasses
 import re
 
@@ -31,7 +32,7 @@ def ada(north):
     ada = CustomerFactory(team=north, given_name="Ada", family_name="Lovelace", email="Ada.Lovelace@Example.com",
                           phone="+1 202 555 0143", city="London", country="GB", address_line1="", postal_code="",
                           region="")
-    services.external_identity_link(customer=ada, system="crm", external_id="CRM-00042")
+    services.external_identity_link(customer=ada, system="crm", external_id="CRM-00042", by=SYSTEM)
     return ada
 
 
@@ -55,7 +56,7 @@ def _set(customer, **values):
     """Change system-owned fields (status, merged_into) the way the services' bulk path does."""
     for field, value in values.items():
         setattr(customer, field, value)
-    services.customer_bulk_update(customers=[customer], fields=list(values), by=None, reason="test set-up")
+    services.customer_bulk_update(customers=[customer], fields=list(values), by=SYSTEM, reason="test set-up")
     return Customer.objects.get(pk=customer.pk)
 
 
@@ -383,8 +384,8 @@ def _lexicon() -> set[str]:
 
 @postgres_only
 def test_every_writer_keeps_the_lexicon_and_the_clean_up_forgets_old_names(users, north):
-    """Triggers add the words of inserted and updated names; the nightly clean-up drops orphans."""
-    from cdm.services import platform_cleanup
+    """Triggers add the words of inserted and updated names; the customers app's nightly clean-up drops orphans."""
+    from customers.tasks import search_words_prune
 
     customer = services.customer_create(by=users["agent"], team=north, given_name="Ottilie",
                                         family_name="Quennell", email="oq@example.com")
@@ -393,7 +394,7 @@ def test_every_writer_keeps_the_lexicon_and_the_clean_up_forgets_old_names(users
                              family_name="Quenell-Barrow")
     assert {"quenell", "barrow"} <= _lexicon()
     assert "quennell" in _lexicon()  # until the clean-up
-    assert platform_cleanup()["search_words"] >= 1
+    assert search_words_prune() >= 1
     assert "quennell" not in _lexicon() and {"ottilie", "quenell", "barrow"} <= _lexicon()
 
 

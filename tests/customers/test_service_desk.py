@@ -1,6 +1,7 @@
 """The service desk on a live call: log a request or complaint, change its status, close it with a
 resolution (and maybe a survey), add a note; every htmx write tells the 360° page to reload its timeline."""
 
+from cdm.access import SYSTEM
 import re
 
 import pytest
@@ -298,7 +299,7 @@ def test_without_javascript_a_note_redirects_with_a_message(client, users, custo
 def test_the_feedback_partial_shows_kind_score_comment_and_request(client, users, customer):
     service_request = open_request(customer, users["agent"])
     services.feedback_record(customer=customer, kind=Feedback.Kind.CSAT, score=4, comment="Quick and friendly",
-                             service_request=service_request, channel="survey")
+                             service_request=service_request, channel="survey", by=SYSTEM)
     client.force_login(users["agent"])
     body = text(client.get(feedback_url(customer), headers=HTMX))
     assert "4 / 5" in body and "Quick and friendly" in body and service_request.reference in body
@@ -353,7 +354,7 @@ def test_the_sections_follow_role_and_team(client, users, customer, url, usernam
     service_request = open_request(customer, users["agent"], description="Customer is very upset")
     services.note_create(customer=customer, by=users["agent"], body="Secret note text")
     services.feedback_record(customer=customer, kind="csat", score=2, comment="Secret feedback text",
-                             service_request=service_request, channel="survey")
+                             service_request=service_request, channel="survey", by=SYSTEM)
     client.force_login(users[username])
     for headers in (HTMX, {}):
         response = client.get(url(customer), headers=headers)

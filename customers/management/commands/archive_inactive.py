@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from cdm.access import SYSTEM
 from customers.services import customer_archive_inactive
 
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
 
     def handle(self, *args, days, dry_run, batch_size, **options):
-        report = customer_archive_inactive(days=days, dry_run=dry_run, batch_size=batch_size)
+        report = customer_archive_inactive(days=days, dry_run=dry_run, batch_size=batch_size, by=SYSTEM)
         if dry_run:
             self.stdout.write(f"Dry run: {report.candidates} customers inactive since before {report.cutoff:%Y-%m-%d} "
                               f"would be archived. First ones: {', '.join(report.sample) or '–'}")
