@@ -286,7 +286,7 @@ def test_demo_users_with_debug_on(client):
         assert (user.is_staff, user.is_superuser, bool(user.first_name)) == (staff, False, True)
         assert client.login(username=username, password=settings.CDM_DEMO_PASSWORD)
         assert username in output
-    assert demo.ADMIN_URL in output and settings.CDM_DEMO_PASSWORD in output
+    assert settings.CDM_DEMO_PASSWORD in output
 
     User.objects.filter(username="agent").first().groups.clear()
     agent = User.objects.get(username="agent")
@@ -296,6 +296,21 @@ def test_demo_users_with_debug_on(client):
     assert User.objects.count() == len(expected)
     assert client.login(username="agent", password=settings.CDM_DEMO_PASSWORD)
     assert set(User.objects.get(username="agent").groups.values_list("name", flat=True)) == expected["agent"][0]
+
+
+@override_settings(CDM_PUBLIC_BASE_URL="https://cdm.example.test/")
+def test_the_closing_message_names_where_each_login_starts(client):
+    """Agents and marketers start on the service pages, stewards and admins in the admin, at the site's own address."""
+    output = _command("--customers", "0")
+    logins = {line.split()[0]: line.split()[-1] for line in output.splitlines()
+              if line.split() and line.split()[0] in {u.username for u in demo.DEMO_USERS}}
+    site, admin = "https://cdm.example.test/", "https://cdm.example.test/admin/"
+    assert logins == {"admin": admin, "agent": site, "agent-south": site, "marketer": site, "steward": admin}
+    assert "start at" in output and "127.0.0.1" not in output
+    for username, url in logins.items():
+        assert client.login(username=username, password=settings.CDM_DEMO_PASSWORD)
+        assert client.get(url.removeprefix("https://cdm.example.test")).status_code == 200, username
+        client.logout()
 
 
 def test_no_demo_users_with_debug_off():

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo --customers N`: realistic demo data (see customers/demo.py). Safe to run twice.
+"""`manage.py seed_demo --customers N`: realistic demo data (see customers/demo/). Safe to run twice.
 
 On PostgreSQL the rows go in with COPY, from `--workers` processes; elsewhere with bulk inserts.
 """
@@ -51,12 +51,14 @@ class Command(BaseCommand):
                 "DEBUG is off: demo users are never created with DEBUG off (their password is public). "
                 "Create real accounts with `manage.py createsuperuser` and the admin."))
             return
-        rows = [(u.username, u.role, u.team or "all teams") for u in result.users]
-        widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(("username", "role", "team"))]
+        # Agents and marketers work on the service pages; stewards and admins start in the admin.
+        headers = ("username", "role", "team", "start at")
+        rows = [(u.username, u.role, u.team or "all teams", demo.start_url(u.role)) for u in result.users]
+        widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
         out("")
-        out(f"Demo logins (password: {demo.demo_password()}), sign in at {demo.ADMIN_URL}")
+        out(f"Demo logins (password: {demo.demo_password()}):")
         line = "  ".join("{:<%d}" % w for w in widths)
-        out("  " + line.format("username", "role", "team"))
+        out("  " + line.format(*headers).rstrip())
         out("  " + line.format(*("-" * w for w in widths)))
         for row in rows:
-            out("  " + line.format(*row))
+            out("  " + line.format(*row).rstrip())
