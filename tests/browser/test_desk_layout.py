@@ -45,7 +45,8 @@ def _overflow(page):
     return page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
 
 
-def test_request_controls_are_on_screen_at_1280_and_nothing_overflows_at_400(login, new_page, live_server, world):
+def test_request_controls_are_on_screen_at_1280_and_nothing_overflows_at_400(login, new_page, live_server, world,
+                                                                             axe):
     url = f"{live_server.url}{world['caller'].get_absolute_url()}"
     for width in (1280, 400):
         page = new_page(width=width, height=900)
@@ -67,9 +68,10 @@ def test_request_controls_are_on_screen_at_1280_and_nothing_overflows_at_400(log
         line = page.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)", badge.element_handle())
         assert badge.bounding_box()["height"] < 1.6 * line  # "Complaint" on one line, not "Co/mpl/ain/t"
         _shot(page, f"customer-360-requests-{width}")
+        assert axe(page) == []
 
 
-def test_the_360_page_opens_its_forms_on_demand_and_keeps_a_failed_one_open(login, page, live_server, world):
+def test_the_360_page_opens_its_forms_on_demand_and_keeps_a_failed_one_open(login, page, live_server, world, axe):
     login(page, "agent")
     page.goto(f"{live_server.url}{world['caller'].get_absolute_url()}")
     subject = page.get_by_label("Subject")
@@ -95,9 +97,10 @@ def test_the_360_page_opens_its_forms_on_demand_and_keeps_a_failed_one_open(logi
     expect(page.locator(".consent-legend")).to_contain_text("✓ granted")
     expect(page.locator(".consent-legend")).to_contain_text("✗ withdrawn")
     _shot(page, "customer-360-forms-open")
+    assert axe(page) == []
 
 
-def test_a_phone_search_on_a_phone_shows_the_phone(login, new_page, live_server, world):
+def test_a_phone_search_on_a_phone_shows_the_phone(login, new_page, live_server, world, axe):
     page = new_page(width=400, height=800)
     login(page, "agent")
     page.goto(f"{live_server.url}/customers/?q=028+9099+3920")
@@ -109,6 +112,7 @@ def test_a_phone_search_on_a_phone_shows_the_phone(login, new_page, live_server,
     expect(phone).to_have_text("+44 28 9099 3920")  # as read back on a call, not +442890993920
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     _shot(page, "search-phone-400")
+    assert axe(page) == []
     # A name search keeps the usual narrow columns.
     page.goto(f"{live_server.url}/customers/?q=hopper")
     expect(page.locator("#customer-rows tr").first.locator("td.tel")).to_be_hidden()
