@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from cdm import views
 
@@ -16,6 +19,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("survey/", include("customers.survey_urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says; lazy: the hashed static name exists only at request time.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
 ]
 
 handler403 = "cdm.views.error_403"

