@@ -96,7 +96,7 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
             match(RANK_PREFIX, Q(email__startswith=email))
         elif len(email) >= 3 and not numeric and " " not in email:
             match(RANK_CONTAINS, Q(email__contains=email))
-        phones = _phone_candidates(query)
+        phones = phone_candidates(query)
         if phones:
             match(RANK_EXACT, Q(phone__in=phones))
     if access.FG.GOVERNANCE in visible and " " not in query:  # other systems' ids have no spaces; names do
@@ -230,7 +230,7 @@ def _phone_or_none(value, region: str | None = None) -> str | None:
         return None
 
 
-def _phone_candidates(value) -> list[str]:
+def phone_candidates(value) -> list[str]:
     """What a phone typed in any form can be, in E.164: the number itself when it has a country code,
     otherwise the valid number of each country in CDM_PHONE_SEARCH_REGIONS ("028 9099 3920" is
     +442890993920 in Britain; the same digits mean nothing valid in most other countries)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 
 from customers.normalize import normalize_text, search_key
-from customers.selectors import _phone_candidates
+from customers.selectors.search import phone_candidates
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def search_field(query, rows, visible=()) -> str:
     query = normalize_text(query)
     if not query:
         return ""
-    if "phone" in visible and _phone_candidates(query):
+    if "phone" in visible and phone_candidates(query):
         return "phone"
     if "email" in visible:
         if "@" in query:
