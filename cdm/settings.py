@@ -28,6 +28,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
+
+
 DEBUG = env_bool("DEBUG", False)
 
 # Secrets ---------------------------------------------------------------
@@ -50,6 +63,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set. With DEBUG off list the host names CDM serves, comma-separated.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# How many reverse proxies of ours stand in front of CDM, each appending to X-Forwarded-For. The
+# client address (audit log, login throttling) is the hop the outermost one appended; 0 = CDM is
+# reached directly and X-Forwarded-For, which any client can write, is ignored (cdm/client_ip.py).
+CDM_TRUSTED_PROXY_COUNT = env_int("CDM_TRUSTED_PROXY_COUNT", 0)
 
 # Applications ------------------------------------------------------------
 INSTALLED_APPS = [
