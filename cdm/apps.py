@@ -9,11 +9,17 @@ class CdmConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from cdm import auth_events
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
         post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
         checks.register(check_keys, checks.Tags.security)
+        user_login_failed.connect(auth_events.login_failed, dispatch_uid="cdm.login_failed")
+        user_locked_out.connect(auth_events.login_locked_out, dispatch_uid="cdm.login_locked_out")
 
 
 def _after_migrate(sender, **kwargs):

@@ -40,7 +40,7 @@ def audit_record(*, by, action: str, obj=None, fields=(), reason: str = "", obje
         raise ValueError("audit_record needs obj or object_type")
     return AuditEvent.objects.create(
         actor=by if getattr(by, "pk", None) else None,
-        actor_username=getattr(by, "username", "") or "system",
+        actor_username=getattr(by, "username", "") or ("anonymous" if by is not None else "system"),
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:64],

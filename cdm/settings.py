@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "cdm",
     "customers",
     "segments",
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cdm.urls"
@@ -142,6 +145,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login (site, admin, API basic auth) of a locked-out user or address.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -154,6 +159,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): after CDM_LOGIN_FAILURE_LIMIT failed logins for one username, or
+# from one client address (cdm/client_ip.py, behind CDM_TRUSTED_PROXY_COUNT proxies), logins are
+# refused for CDM_LOGIN_COOLOFF_MINUTES after the last counted failure, on every login form. The
+# answer is the same whether or not the username exists. Admins unlock under Axes › Access attempts.
+CDM_LOGIN_FAILURE_LIMIT = env_int("CDM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+CDM_LOGIN_COOLOFF_MINUTES = env_int("CDM_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = CDM_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=CDM_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per user and per address
+# A locked-out attempt neither counts nor extends the lockout: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Never on success: a login to one's own account from an address would wipe that address's failures
+# against other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "cdm.client_ip.client_ip"  # the audit log's address, same trusted proxies
+AXES_LOCKOUT_CALLABLE = "cdm.auth_events.lockout_response"
+# Failed logins are in the audit log (cdm/auth_events.py); successful ones need no second table.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

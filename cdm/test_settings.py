@@ -11,3 +11,8 @@ os.environ["DEBUG"] = "1"
 from cdm.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Django's test Client.login() calls authenticate() without a request, which axes refuses; the suite
+# logs in with force_login() or through the real form. tests/cdm/test_login_throttling.py turns axes
+# on for its tests (AXES_ENABLED is read on every call).
+AXES_ENABLED = False
