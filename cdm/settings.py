@@ -138,8 +138,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # WAL lets the dev server read while a seeding run writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the dev server read while a seeding run writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Every transaction takes the write lock when it begins. SQLite's default (DEFERRED) starts as a
+        # reader and upgrades at the first write; two such upgrades at once make one fail with "database
+        # is locked" at once, whatever the timeout: 500s for parallel edits of one record. IMMEDIATE
+        # transactions queue instead, so the loser's service sees the winner's write and reports a conflict.
+        "transaction_mode": "IMMEDIATE",
+        # Seconds a transaction waits for the write lock (SQLite's busy timeout).
+        "timeout": 20,
+    }
     (BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
