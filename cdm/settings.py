@@ -103,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages; WhiteNoise (above) has already answered static files.
+    "cdm.middleware.PrivateCacheMiddleware",
+    "cdm.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,6 +169,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A session ends after CDM_SESSION_IDLE_MINUTES without a request by the user (a page's own background
+# polling does not count) and at the latest CDM_SESSION_MAX_HOURS after signing in (cdm/middleware.py).
+CDM_SESSION_IDLE_MINUTES = env_int("CDM_SESSION_IDLE_MINUTES", 30, minimum=1)
+CDM_SESSION_MAX_HOURS = env_int("CDM_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = CDM_SESSION_MAX_HOURS * 60 * 60
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
