@@ -10,9 +10,9 @@ class CdmConfig(AppConfig):
         from django.core import checks
 
         from axes.signals import user_locked_out
-        from django.contrib.auth.signals import user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-        from cdm import auth_events
+        from cdm import auth_events, middleware
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
@@ -20,6 +20,7 @@ class CdmConfig(AppConfig):
         checks.register(check_keys, checks.Tags.security)
         user_login_failed.connect(auth_events.login_failed, dispatch_uid="cdm.login_failed")
         user_locked_out.connect(auth_events.login_locked_out, dispatch_uid="cdm.login_locked_out")
+        user_logged_in.connect(middleware.session_started, dispatch_uid="cdm.session_started")
 
 
 def _after_migrate(sender, **kwargs):

@@ -43,6 +43,13 @@ class PrivateCacheMiddleware:
         return response
 
 
+def session_started(sender, request, user, **kwargs) -> None:
+    """user_logged_in (connected in CdmConfig.ready): the clocks start at sign-in, in the session login() saves."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_STARTED] = session[SESSION_ACTIVE] = int(time.time())
+
+
 def is_background(request) -> bool:
     return request.headers.get(BACKGROUND_HEADER) == "1"
 
@@ -76,7 +83,7 @@ class SessionTimeoutMiddleware:
         session = request.session
         started, active = session.get(SESSION_STARTED), session.get(SESSION_ACTIVE)
         if started is None or active is None:
-            return ""  # a session from before these stamps (or force_login in a test): stamped below
+            return ""  # a session from before these stamps: stamped below
         if now - started > settings.CDM_SESSION_MAX_HOURS * 3600:
             return "max_age"
         if now - active > settings.CDM_SESSION_IDLE_MINUTES * 60:
@@ -86,7 +93,7 @@ class SessionTimeoutMiddleware:
     @staticmethod
     def _stamp(request, now: float) -> None:
         session = request.session
-        if SESSION_STARTED not in session:
+        if SESSION_STARTED not in session:  # a session from before these stamps
             session[SESSION_STARTED] = session[SESSION_ACTIVE] = int(now)
         elif not is_background(request) and now - session.get(SESSION_ACTIVE, 0) >= ACTIVITY_RESOLUTION:
             session[SESSION_ACTIVE] = int(now)

@@ -244,18 +244,6 @@ CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
 # Satisfaction surveys: how long the signed link stays valid, and the address links in e-mails use.
 CDM_SURVEY_MAX_AGE_DAYS = int(os.environ.get("CDM_SURVEY_MAX_AGE_DAYS", "14"))
 CDM_PUBLIC_BASE_URL = os.environ.get("CDM_PUBLIC_BASE_URL", "").strip()
-if not CDM_PUBLIC_BASE_URL:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "CDM_PUBLIC_BASE_URL is not set. With DEBUG off set it to the address customers reach CDM at, "
-            "e.g. https://cdm.example.com: links in e-mails (satisfaction surveys) are built from it."
-        )
-    CDM_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-elif urlsplit(CDM_PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlsplit(CDM_PUBLIC_BASE_URL).netloc:
-    raise ImproperlyConfigured(
-        f"CDM_PUBLIC_BASE_URL must be an absolute http(s) address such as https://cdm.example.com, "
-        f"not {CDM_PUBLIC_BASE_URL!r}."
-    )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CDM <no-reply@localhost>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
                                else "django.core.mail.backends.smtp.EmailBackend")
@@ -280,6 +268,21 @@ if not CDM_ENCRYPTION_KEY and not DEBUG:
         "CRYPTOGRAPHY_KEY is not set. With DEBUG off set it to a long random value: it encrypts national IDs "
         "and financial data at rest."
     )
+
+# CDM_PUBLIC_BASE_URL is checked after the keys, so a missing secret is the first thing a new deployment hears about.
+if not CDM_PUBLIC_BASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CDM_PUBLIC_BASE_URL is not set. With DEBUG off set it to the address customers reach CDM at, "
+            "e.g. https://cdm.example.com: links in e-mails (satisfaction surveys) are built from it."
+        )
+    CDM_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+elif urlsplit(CDM_PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlsplit(CDM_PUBLIC_BASE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"CDM_PUBLIC_BASE_URL must be an absolute http(s) address such as https://cdm.example.com, "
+        f"not {CDM_PUBLIC_BASE_URL!r}."
+    )
+
 CDM_ENCRYPTION_KEY_FALLBACKS = env_list("CRYPTOGRAPHY_KEY_FALLBACKS", [])
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 CRYPTOGRAPHY_KEY = CDM_ENCRYPTION_KEY or None
