@@ -44,7 +44,7 @@ test: setup
 
 check-deploy: setup
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	CDM_BLIND_INDEX_KEY=check CRYPTOGRAPHY_KEY=check ALLOWED_HOSTS=cdm.example.com DATABASE_URL=sqlite:///var/check-deploy.sqlite3 \
+	CDM_BLIND_INDEX_KEY=check CRYPTOGRAPHY_KEY=check ALLOWED_HOSTS=cdm.example.com CDM_PUBLIC_BASE_URL=https://cdm.example.com DATABASE_URL=sqlite:///var/check-deploy.sqlite3 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 lock:

@@ -10,6 +10,10 @@ class CdmConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.core import checks
 
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from cdm import auth_events, middleware
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
@@ -20,6 +24,9 @@ class CdmConfig(AppConfig):
             m2m_changed.connect(_rights_changed_m2m, sender=through, dispatch_uid=f"cdm.rights.{through.__name__}")
         post_save.connect(_object_right_changed, dispatch_uid="cdm.rights.object_saved")
         post_delete.connect(_object_right_changed, dispatch_uid="cdm.rights.object_deleted")
+        user_login_failed.connect(auth_events.login_failed, dispatch_uid="cdm.login_failed")
+        user_locked_out.connect(auth_events.login_locked_out, dispatch_uid="cdm.login_locked_out")
+        user_logged_in.connect(middleware.session_started, dispatch_uid="cdm.session_started")
 
 
 def _after_migrate(sender, app_config=None, **kwargs):

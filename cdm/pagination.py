@@ -1,16 +1,52 @@
-"""Counting without a full-table COUNT on PostgreSQL (admin and list pages over a million rows)."""
+"""Counting without a full-table COUNT on PostgreSQL (admin and list pages over a million rows), and
+page numbers from the URL that can never break a page."""
 
+import re
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
+
+
+# The deepest row a page may start at. Nobody reads page 400 of a search; a larger OFFSET costs the
+# database a scan of every row before it, and past 2**63 it is not even a number SQL takes.
+MAX_OFFSET = 10_000
+
+# Plain ASCII digits only: str.isdigit() is also true for "²" and int() also takes "٣" and "1_000".
+_PAGE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def page_number(value, per_page: int, *, max_offset: int = MAX_OFFSET) -> tuple[int, bool]:
+    """A page number from user input: (number, clamped).
+
+    Anything that is not a plain positive number ("", "abc", "²", "-3", "1e3", "0") is page 1; a number
+    past the last page that starts within `max_offset` rows is that last page, with clamped=True.
+    """
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    last = max_offset // per_page + 1
+    if not text.isascii() or not text.isdigit():
+        return 1, False
+    if not _PAGE_NUMBER.fullmatch(text) or int(text) > last:
+        return last, True
+    return max(int(text), 1), False
 
 
 class LargeTablePaginator(Paginator):
     """Unfiltered: the planner's row estimate; filtered: an exact count up to `cap`, then `cap`."""
 
     cap = 10_000
+
+    def validate_number(self, number):
+        # Django's int() would take "٣" or "1_000", and a 5,000-digit number raises instead of paging.
+        if isinstance(number, str):
+            text = number.strip()
+            if not re.fullmatch(r"-?[0-9]+", text):
+                raise PageNotAnInteger(self.error_messages["invalid_page"])
+            if len(text) > 18:
+                raise EmptyPage(self.error_messages["no_results"])
+            number = int(text)
+        return super().validate_number(number)
 
     @cached_property
     def count(self):
@@ -42,10 +78,8 @@ class PeekPage:
     """
 
     def __init__(self, queryset, number, per_page: int):
-        try:
-            self.number = max(int(number), 1)
-        except (TypeError, ValueError):
-            self.number = 1
+        # `clamped`: the number asked for was past the deepest page (max_page); this is that page instead.
+        self.number, self.clamped = page_number(number, per_page)
         offset = (self.number - 1) * per_page
         rows = list(queryset[offset: offset + per_page + 1])
         self.object_list = rows[:per_page]
@@ -53,6 +87,10 @@ class PeekPage:
         self.start_index = offset + 1 if self.object_list else 0
         self.end_index = offset + len(self.object_list)
         self.total = None if self._has_next else self.end_index
+
+    @staticmethod
+    def max_page(per_page: int) -> int:
+        return MAX_OFFSET // per_page + 1
 
     def __iter__(self):
         return iter(self.object_list)

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 from simple_history.models import HistoricalRecords
 
+from cdm.client_ip import client_ip
 from cdm.models import AuditEvent, Team
 from cdm.use_cases import use_case
 
@@ -23,22 +24,31 @@ def _request_ip() -> str | None:
     request = getattr(HistoricalRecords.context, "request", None)
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    return client_ip(request)
 
 
-def audit_record(*, by, action: str, obj, fields=(), reason: str = "") -> AuditEvent:
-    """Append one audit event: who did what to which object, naming fields, never values."""
+def audit_record(*, by, action: str, obj=None, fields=(), reason: str = "", object_type: str = "",
+                 object_id: str = "", object_repr: str = "", request=None) -> AuditEvent:
+    """Append one audit event: who did what to which object, naming fields, never values.
+
+    `obj` is a model instance; for something that is not one (a login name, an IP address), pass
+    `object_type`, `object_id` and `object_repr` instead. `request`, where the caller has one (a signal
+    receiver outside any view), gives the IP address; otherwise the current request's is used.
+    """
+    if obj is not None:
+        object_type, object_id, object_repr = obj._meta.label_lower, str(obj.pk), str(obj)
+    elif not object_type:
+        raise ValueError("audit_record needs obj or object_type")
     return AuditEvent.objects.create(
         actor=by if getattr(by, "pk", None) else None,
-        actor_username=getattr(by, "username", "") or "system",
+        actor_username=getattr(by, "username", "") or ("anonymous" if by is not None else "system"),
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_repr=str(object_repr)[:200],
         fields=sorted(fields),
         reason=reason,
-        ip_address=_request_ip(),
+        ip_address=client_ip(request) if request is not None else _request_ip(),
     )
 
 

@@ -7,6 +7,7 @@ come from the environment and the process refuses to start otherwise.
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -50,6 +64,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set. With DEBUG off list the host names CDM serves, comma-separated.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# How many reverse proxies of ours stand in front of CDM, each appending to X-Forwarded-For. The
+# client address (audit log, login throttling) is the hop the outermost one appended; 0 = CDM is
+# reached directly and X-Forwarded-For, which any client can write, is ignored (cdm/client_ip.py).
+CDM_TRUSTED_PROXY_COUNT = env_int("CDM_TRUSTED_PROXY_COUNT", 0)
 
 # Applications ------------------------------------------------------------
 INSTALLED_APPS = [
@@ -70,6 +88,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "cdm",
     "customers",
     "segments",
@@ -85,9 +104,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages; WhiteNoise (above) has already answered static files.
+    "cdm.middleware.PrivateCacheMiddleware",
+    "cdm.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cdm.urls"
@@ -118,13 +142,24 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # WAL lets the dev server read while a seeding run writes.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the dev server read while a seeding run writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Every transaction takes the write lock when it begins. SQLite's default (DEFERRED) starts as a
+        # reader and upgrades at the first write; two such upgrades at once make one fail with "database
+        # is locked" at once, whatever the timeout: 500s for parallel edits of one record. IMMEDIATE
+        # transactions queue instead, so the loser's service sees the winner's write and reports a conflict.
+        "transaction_mode": "IMMEDIATE",
+        # Seconds a transaction waits for the write lock (SQLite's busy timeout).
+        "timeout": 20,
+    }
     (BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login (site, admin, API basic auth) of a locked-out user or address.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -135,8 +170,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A session ends after CDM_SESSION_IDLE_MINUTES without a request by the user (a page's own background
+# polling does not count) and at the latest CDM_SESSION_MAX_HOURS after signing in (cdm/middleware.py).
+CDM_SESSION_IDLE_MINUTES = env_int("CDM_SESSION_IDLE_MINUTES", 30, minimum=1)
+CDM_SESSION_MAX_HOURS = env_int("CDM_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = CDM_SESSION_MAX_HOURS * 60 * 60
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): after CDM_LOGIN_FAILURE_LIMIT failed logins for one username, or
+# from one client address (cdm/client_ip.py, behind CDM_TRUSTED_PROXY_COUNT proxies), logins are
+# refused for CDM_LOGIN_COOLOFF_MINUTES after the last counted failure, on every login form. The
+# answer is the same whether or not the username exists. Admins unlock under Axes › Access attempts.
+CDM_LOGIN_FAILURE_LIMIT = env_int("CDM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+CDM_LOGIN_COOLOFF_MINUTES = env_int("CDM_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = CDM_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=CDM_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per user and per address
+# A locked-out attempt neither counts nor extends the lockout: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Never on success: a login to one's own account from an address would wipe that address's failures
+# against other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "cdm.client_ip.client_ip"  # the audit log's address, same trusted proxies
+AXES_LOCKOUT_CALLABLE = "cdm.auth_events.lockout_response"
+# Failed logins are in the audit log (cdm/auth_events.py); successful ones need no second table.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -184,7 +243,7 @@ CDM_PHONE_SEARCH_REGIONS = [r.strip().upper() for r in os.environ.get(
 CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
 # Satisfaction surveys: how long the signed link stays valid, and the address links in e-mails use.
 CDM_SURVEY_MAX_AGE_DAYS = int(os.environ.get("CDM_SURVEY_MAX_AGE_DAYS", "14"))
-CDM_PUBLIC_BASE_URL = os.environ.get("CDM_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+CDM_PUBLIC_BASE_URL = os.environ.get("CDM_PUBLIC_BASE_URL", "").strip()
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CDM <no-reply@localhost>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG
                                else "django.core.mail.backends.smtp.EmailBackend")
@@ -209,6 +268,21 @@ if not CDM_ENCRYPTION_KEY and not DEBUG:
         "CRYPTOGRAPHY_KEY is not set. With DEBUG off set it to a long random value: it encrypts national IDs "
         "and financial data at rest."
     )
+
+# CDM_PUBLIC_BASE_URL is checked after the keys, so a missing secret is the first thing a new deployment hears about.
+if not CDM_PUBLIC_BASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CDM_PUBLIC_BASE_URL is not set. With DEBUG off set it to the address customers reach CDM at, "
+            "e.g. https://cdm.example.com: links in e-mails (satisfaction surveys) are built from it."
+        )
+    CDM_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+elif urlsplit(CDM_PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlsplit(CDM_PUBLIC_BASE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"CDM_PUBLIC_BASE_URL must be an absolute http(s) address such as https://cdm.example.com, "
+        f"not {CDM_PUBLIC_BASE_URL!r}."
+    )
+
 CDM_ENCRYPTION_KEY_FALLBACKS = env_list("CRYPTOGRAPHY_KEY_FALLBACKS", [])
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 CRYPTOGRAPHY_KEY = CDM_ENCRYPTION_KEY or None
