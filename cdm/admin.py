@@ -180,3 +180,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, CdmModelAdmin):
     @admin.display(description=_("fields"))
     def field_names(self, obj):
         return ", ".join(obj.fields)
+
+
+# The user and group admin need the mixins above.
+from cdm import admin_users  # noqa: F401

@@ -9,11 +9,13 @@ class CdmConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
+        from cdm import audit_receivers
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
         post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
         checks.register(check_keys, checks.Tags.security)
+        audit_receivers.connect()
 
 
 def _after_migrate(sender, **kwargs):
