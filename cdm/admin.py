@@ -1,10 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
+from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
 from cdm import access
@@ -17,6 +18,7 @@ class SafeChangeList(ChangeList):
     """A changelist whose bad URL parameters get the admin's "invalid parameters" answer (?e=1), not a 500."""
 
     def get_queryset(self, request, exclude_parameters=None):
+        self._cap_search_words(request)
         try:
             queryset = super().get_queryset(request, exclude_parameters)
             # Date lookups compute their bounds only when the SQL is compiled (`?occurred_at__year=99999999999`
@@ -32,6 +34,16 @@ class SafeChangeList(ChangeList):
         if any(isinstance(p, int) and not _BIGINT[0] <= p <= _BIGINT[1] for p in params):
             raise IncorrectLookupParameters(_("A number in the filter is out of range."))
         return queryset
+
+
+    def _cap_search_words(self, request):
+        # Every word is one more OR of LIKEs: ~1000 words overflow SQLite's expression depth (a 500)
+        # and are no search a person types.
+        limit = getattr(self.model_admin, "search_max_words", CdmAdminMixin.search_max_words)
+        words = list(smart_split(self.query))
+        if len(words) > limit and not getattr(self, "_search_capped", False):
+            self.query, self._search_capped = " ".join(words[:limit]), True
+            messages.warning(request, _("Only the first %(n)d words of the search were used.") % {"n": limit})
 
 
 _BIGINT = (-(2**63), 2**63 - 1)
@@ -59,7 +71,10 @@ class CdmAdminMixin:
       a prefix filter on a keyed hash lets anyone guess the value one character at a time.
     - Out-of-range parameters (`?occurred_at__year=99999999999`) redirect with ?e=1.
     - simple-history's version page answers 404 for an id that is not one.
+    - A search uses its first `search_max_words` words.
     """
+
+    search_max_words = 10
 
     def lookup_allowed(self, lookup, value, request=None):
         sees_sensitive = request is not None and access.FG.SENSITIVE in access.visible_groups(request.user)
@@ -94,6 +109,17 @@ class CdmAdminMixin:
 
 class CdmModelAdmin(CdmAdminMixin, admin.ModelAdmin):
     """The base of a CDM admin that reads no customer scope (catalogs, settings)."""
+
+
+def admin_site_harden(site=admin.site) -> None:
+    """Give every registered ModelAdmin that lacks it CdmAdminMixin: Django's, third-party apps' (Celery results
+    and schedules) and any app's that forgot it. Runs once the admin modules are loaded (CdmConfig.ready)."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, CdmAdminMixin):
+            continue
+        cls = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(cls.__name__, (CdmAdminMixin, cls), {"__module__": cls.__module__}))
 
 
 class RestrictedAdminMixin(CdmAdminMixin):

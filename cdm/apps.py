@@ -10,12 +10,15 @@ class CdmConfig(AppConfig):
         from django.core import checks
 
         from cdm import audit_receivers
+        from cdm.admin import admin_site_harden
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
         post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
         checks.register(check_keys, checks.Tags.security)
         audit_receivers.connect()
+        # django.contrib.admin's ready() has loaded every admin module by now.
+        admin_site_harden()
 
 
 def _after_migrate(sender, **kwargs):

@@ -58,6 +58,10 @@ def test_a_history_version_outside_the_users_rights_is_404(client, customer, sou
     ("admin:customers_servicerequest_changelist", "opened_at__year=99999999999"),
     ("admin:consent_consentrecord_changelist", "recorded_at__year=99999999999"),
     ("admin:consent_consentrecord_changelist", "recorded_at__year=99999999999&recorded_at__month=1"),
+    # Third-party admins get the same answer.
+    ("admin:django_celery_results_taskresult_changelist", "date_done__year=99999999999"),
+    ("admin:django_celery_beat_periodictask_changelist", "last_run_at__year=99999999999"),
+    ("admin:auth_user_changelist", "date_joined__year=99999999999"),
 ])
 def test_an_out_of_range_date_filter_is_refused_cleanly(admin_client, customer, changelist, query):
     response = admin_client.get(f"{reverse(changelist)}?{query}")
@@ -66,8 +70,25 @@ def test_an_out_of_range_date_filter_is_refused_cleanly(admin_client, customer, 
         assert response["Location"].endswith("?e=1")  # the admin's "invalid parameters" answer
 
 
+def test_every_registered_admin_has_the_cdm_mixin():
+    from django.contrib import admin
+
+    from cdm.admin import CdmAdminMixin
+
+    assert all(isinstance(model_admin, CdmAdminMixin) for model_admin in admin.site._registry.values())
+
+
 def test_a_sane_date_filter_still_lists(admin_client, customer):
     response = admin_client.get(reverse("admin:customers_customer_changelist") + "?created_at__year=2024")
     assert response.status_code == 200
     response = admin_client.get(reverse("admin:cdm_auditevent_changelist") + "?occurred_at__year=2024&occurred_at__month=3")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("changelist", ["admin:customers_customer_changelist", "admin:auth_group_changelist",
+                                        "admin:cdm_auditevent_changelist", "admin:consent_purpose_changelist",
+                                        "admin:django_celery_results_taskresult_changelist"])
+def test_a_search_of_a_thousand_words_uses_the_first_few(admin_client, customer, changelist):
+    response = admin_client.get(reverse(changelist), {"q": " ".join(["lovelace"] * 1000)})
+    assert response.status_code == 200
+    assert "Only the first 10 words of the search were used." in response.content.decode()

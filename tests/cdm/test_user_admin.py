@@ -332,3 +332,17 @@ def test_an_admin_adds_a_user_who_starts_with_no_rights(client, users):
         "username": "fresh", "password1": "Zx9!long-enough", "password2": "Zx9!long-enough", "usable_password": "true"})
     assert response.status_code == 302
     assert _rights(User.objects.get(username="fresh")) == (False, False, True, [], [])
+
+
+def test_a_change_made_during_a_request_names_the_requests_user(rf, users, sensitive_group):
+    from simple_history.models import HistoricalRecords
+
+    request = rf.get("/")
+    request.user = users["steward"]
+    HistoricalRecords.context.request = request
+    try:
+        users["agent"].groups.add(sensitive_group)
+    finally:
+        del HistoricalRecords.context.request
+    event = AuditEvent.objects.filter(object_id=str(users["agent"].pk)).latest("id")
+    assert (event.actor_username, event.reason) == ("steward", "added to group Sensitive reviewers")
