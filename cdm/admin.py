@@ -2,7 +2,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet, ValidationError
+from django.core.exceptions import (
+    EmptyResultSet,
+    FieldDoesNotExist,
+    FullResultSet,
+    ValidationError,
+)
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.text import smart_split

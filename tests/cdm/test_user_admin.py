@@ -112,31 +112,31 @@ def test_an_admin_cannot_raise_their_own_rights(client, users, customer, sensiti
     assert _reveal(client, customer).status_code == 403
 
 
-def test_the_service_refuses_the_same_whatever_page_calls_it(users, sensitive_group):
+@pytest.mark.parametrize(("change", "field"), [
+    ({"permissions": [access.VIEW_SENSITIVE]}, "user_permissions"),
+    ({"permissions": [access.CHANGE_SENSITIVE]}, "user_permissions"),
+    ({"groups": ["Admin", "Sensitive reviewers"]}, "groups"),
+    ({"is_superuser": True}, "is_superuser"),
+])
+def test_the_service_refuses_the_same_whatever_page_calls_it(users, sensitive_group, change, field):
     admin = users["admin"]
     before = _rights(admin)
-    cases = [
-        ({"permissions": [_perm(access.VIEW_SENSITIVE)]}, "user_permissions"),
-        ({"permissions": [_perm(access.CHANGE_SENSITIVE)]}, "user_permissions"),
-        ({"groups": [*admin.groups.all(), sensitive_group]}, "groups"),
-        ({"is_superuser": True}, "is_superuser"),
-        ({"is_staff": True}, None),  # already staff: no change, no error
-    ]
-    for change, field in cases:
-        if field is None:
-            assert users_change(admin, admin, change) == admin
-            continue
-        with pytest.raises(ValidationError) as refused:
-            users_change(admin, admin, change)
-        assert field in refused.value.message_dict
-    assert _rights(admin) == before
+    if "permissions" in change:
+        change = {"permissions": [_perm(label) for label in change["permissions"]]}
+    if "groups" in change:
+        change = {"groups": list(Group.objects.filter(name__in=change["groups"]))}
     with pytest.raises(ValidationError) as refused:
-        users_change(admin, users["agent"], {"is_staff": True})
+        rights.user_rights_change(by=admin, user=admin, **change)
+    assert field in refused.value.message_dict
+    assert _rights(admin) == before
+
+
+def test_only_a_superuser_gives_staff_status(users, root):
+    with pytest.raises(ValidationError) as refused:
+        rights.user_rights_change(by=users["admin"], user=users["agent"], is_staff=True)
     assert "is_staff" in refused.value.message_dict
-
-
-def users_change(by, user, change):
-    return rights.user_rights_change(by=by, user=user, **change)
+    rights.user_rights_change(by=root, user=users["agent"], is_staff=True)
+    assert _rights(users["agent"])[1] is True
 
 
 def test_an_admin_cannot_touch_a_superusers_account(client, users, root):
@@ -346,3 +346,23 @@ def test_a_change_made_during_a_request_names_the_requests_user(rf, users, sensi
         del HistoricalRecords.context.request
     event = AuditEvent.objects.filter(object_id=str(users["agent"].pk)).latest("id")
     assert (event.actor_username, event.reason) == ("steward", "added to group Sensitive reviewers")
+
+
+def test_an_admin_cannot_reactivate_an_account_whose_rights_exceed_their_own(users, root, sensitive_group):
+    agent = users["agent"]
+    rights.user_rights_change(by=root, user=agent, groups=[*agent.groups.all(), sensitive_group], is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        rights.user_rights_change(by=users["admin"], user=agent, is_active=True)
+    assert "is_active" in refused.value.message_dict
+    plain = users["marketer"]
+    rights.user_rights_change(by=users["admin"], user=plain, is_active=False)
+    rights.user_rights_change(by=users["admin"], user=plain, is_active=True)
+    assert _rights(plain)[2] is True
+
+
+def test_an_admin_cannot_delete_a_superuser(client, users, root):
+    client.force_login(users["admin"])
+    assert client.post(reverse("admin:auth_user_delete", args=[root.pk]), {"post": "yes"}).status_code == 403
+    response = client.post(reverse("admin:auth_user_changelist"),
+                           {"action": "delete_selected", "_selected_action": [root.pk], "post": "yes"})
+    assert User.objects.filter(pk=root.pk).exists(), response.status_code
