@@ -36,7 +36,8 @@ def service_is_auditing() -> bool:
 
 
 @contextmanager
-def _audited_here():
+def audited_here():
+    """Inside, the rights receivers stay quiet: for a service that writes its own audit event."""
     token = _service_audits.set(True)
     try:
         yield
@@ -117,6 +118,11 @@ def _group_excess(actor: _Actor, group: Group, object_rights=None) -> list[str]:
         if not actor.holds_on(permission, obj):
             excess.append(_("%(perm)s on %(obj)s") % {"perm": perm_label(permission), "obj": obj})
     return sorted(excess)
+
+
+def object_right_givable(*, by, permission: Permission, obj) -> bool:
+    """May `by` give `permission` on `obj` (e.g. a per-customer grant)? Only if they hold it there themselves."""
+    return _Actor.of(by).holds_on(permission, obj)
 
 
 def grantable_permissions(by):
@@ -266,7 +272,7 @@ def user_rights_change(*, by, user, groups=None, permissions=None, is_staff=None
                                is_superuser=is_superuser, is_active=is_active)
     if not change.fields:
         return user
-    with _audited_here():
+    with audited_here():
         for flag, value in change.flags.items():
             setattr(user, flag, value)
         if change.flags:
@@ -318,7 +324,7 @@ def group_permissions_change(*, by, group, permissions) -> Group:
     added, removed = group_permissions_check(by=by, group=group, permissions=permissions)
     if not (added or removed):
         return group
-    with _audited_here():
+    with audited_here():
         if removed:
             group.permissions.remove(*removed)
         if added:

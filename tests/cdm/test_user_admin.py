@@ -366,3 +366,13 @@ def test_an_admin_cannot_delete_a_superuser(client, users, root):
     response = client.post(reverse("admin:auth_user_changelist"),
                            {"action": "delete_selected", "_selected_action": [root.pk], "post": "yes"})
     assert User.objects.filter(pk=root.pk).exists(), response.status_code
+
+
+def test_an_object_right_is_givable_only_by_who_holds_it(users, customer, south):
+    view_customer = _perm("customers.view_customer")
+    assert rights.object_right_givable(by=users["agent"], permission=view_customer, obj=customer)  # North's
+    assert not rights.object_right_givable(by=users["agent-south"], permission=view_customer, obj=customer)
+    assert rights.object_right_givable(by=users["admin"], permission=view_customer, obj=customer)
+    team_right = _perm("cdm.view_team_customers")
+    assert rights.object_right_givable(by=users["agent-south"], permission=team_right, obj=south)
+    assert not rights.object_right_givable(by=users["agent"], permission=team_right, obj=south)
