@@ -14,6 +14,8 @@ class CdmConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from cdm import auth_events, middleware
+        from cdm import audit_receivers
+        from cdm.admin import admin_site_harden
         from cdm.crypto import check_keys
 
         # Permissions exist only after post_migrate creates them, so role grants follow them there.
@@ -27,6 +29,9 @@ class CdmConfig(AppConfig):
         user_login_failed.connect(auth_events.login_failed, dispatch_uid="cdm.login_failed")
         user_locked_out.connect(auth_events.login_locked_out, dispatch_uid="cdm.login_locked_out")
         user_logged_in.connect(middleware.session_started, dispatch_uid="cdm.session_started")
+        audit_receivers.connect()
+        # django.contrib.admin's ready() has loaded every admin module by now.
+        admin_site_harden()
 
 
 def _after_migrate(sender, app_config=None, **kwargs):

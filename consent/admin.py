@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from cdm.admin import ReadOnlyAdminMixin, RestrictedAdminMixin
+from cdm.admin import CdmModelAdmin, ReadOnlyAdminMixin, RestrictedAdminMixin
 from cdm.pagination import LargeTablePaginator
 from consent import services
 from consent.models import ConsentRecord, PrivacyNotice, Purpose
 
 
-class ServiceSavedAdmin(admin.ModelAdmin):
+class ServiceSavedAdmin(CdmModelAdmin):
     """Catalog rows: saved by a service; deactivated or superseded, never deleted (records point at them)."""
 
     service = None
