@@ -38,8 +38,10 @@ demo: migrate
 run: demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
-# pytest exit code 5 ("no tests collected") is a failure here, like any other non-zero code.
+# The import layers first (.importlinter: cdm imports no app, views -> services -> selectors -> models),
+# then the suite. pytest exit code 5 ("no tests collected") is a failure here, like any other non-zero code.
 test: setup
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check-deploy: setup

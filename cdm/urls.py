@@ -12,7 +12,7 @@ admin.site.site_title = "CDM"
 admin.site.index_title = "Customer data management"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("customers.home_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/<str:customer_number>/consents/", include("consent.urls")),

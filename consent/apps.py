@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = "Consent"
+
+    def ready(self):
+        from consent.panels import customer_consents_context
+        from customers.panels import panel_register
+
+        panel_register(customer_consents_context)

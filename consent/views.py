@@ -8,28 +8,12 @@ from django.utils.translation import gettext as _
 from cdm.forms import focus_first_error, form_add_errors
 from consent import selectors, services
 from consent.forms import ConsentRecordForm
+from consent.panels import customer_consents_context
 from consent.models import ConsentRecord
 from customers.selectors import customer_get
 
 # Tells the 360° page to reload its timeline after a write.
 TIMELINE_CHANGED = "timeline-changed"
-
-
-def customer_consents_context(request, customer, *, form=None, recorded=None) -> dict:
-    """Context for consent/_customer_consents.html and consent/_consent_badges.html, under the key "consent".
-
-    The 360° page merges it into its own: `context |= customer_consents_context(request, customer)`.
-    """
-    user = request.user
-    can_record = user.has_perm(services.RECORD_PERM)
-    return {"consent": {
-        "customer": customer,
-        "visible": selectors.consent_visible(user),
-        "statuses": selectors.consent_status(customer=customer, user=user),
-        "can_record": can_record,
-        "form": form if form is not None else (ConsentRecordForm() if can_record else None),
-        "recorded": recorded,
-    }}
 
 
 @login_required

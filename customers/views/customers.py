@@ -14,8 +14,8 @@ from cdm.forms import form_add_errors
 from cdm import access
 from cdm.errors import ConflictError
 from cdm.pagination import PeekPage
-from consent.views import customer_consents_context
 from customers import selectors, services
+from customers.panels import panels_context
 from customers.forms import CustomerCreateForm, CustomerEditForm
 from customers.models import Customer
 from customers.views.service_desk import service_desk_context
@@ -126,7 +126,7 @@ def customer_detail(request, customer_number):
         return [(Customer._meta.get_field(f).verbose_name, _display(customer, f))
                 for f in access.CUSTOMER_FIELDS[group] if f in visible and f not in HIDDEN_ON_PAGE]
 
-    context = service_desk_context(request, customer) | customer_consents_context(request, customer)
+    context = service_desk_context(request, customer) | panels_context(request, customer)
     return render(request, "customers/customer_detail.html", context | {
         "customer": customer,
         "identity": rows(access.FG.IDENTITY),

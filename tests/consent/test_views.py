@@ -191,7 +191,7 @@ def test_no_inline_script_or_style_for_the_strict_csp(client, users, customer, p
 def test_the_badges_partial_gives_screen_readers_words(rf, users, customer, purposes, record):
     from django.template.loader import render_to_string
 
-    from consent.views import customer_consents_context
+    from consent.panels import customer_consents_context
 
     record("email-marketing", granted=True)
     record("sms-marketing", granted=False)
@@ -207,7 +207,7 @@ def test_the_badges_partial_gives_screen_readers_words(rf, users, customer, purp
 def test_the_partials_render_nothing_for_users_who_may_not_read_consents(rf, customer, purposes):
     from django.template.loader import render_to_string
 
-    from consent.views import customer_consents_context
+    from consent.panels import customer_consents_context
     from tests.factories import UserFactory
 
     request = rf.get("/")
