@@ -113,7 +113,16 @@ class ServiceRequestStatusForm(forms.Form):
 class ServiceRequestCloseForm(forms.Form):
     resolution = forms.CharField(label=_("Resolution"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
                                  error_messages={"required": _("Say how the request was resolved before closing it.")})
-    send_survey = forms.BooleanField(label=_("Send the customer a satisfaction survey"), required=False)
+    # A choice the agent makes each time, never a default: only they know whether a survey fits the call.
+    send_survey = forms.TypedChoiceField(
+        label=_("Satisfaction survey"), widget=forms.RadioSelect, coerce=lambda value: value == "yes",
+        choices=[("yes", _("E-mail the customer a one-question survey")), ("no", _("No survey this time"))],
+        error_messages={"required": _("Choose whether the customer gets a satisfaction survey.")})
+
+    def __init__(self, *args, can_survey: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_survey:  # no e-mail address: nothing to choose
+            del self.fields["send_survey"]
 
 
 class NoteForm(forms.Form):
@@ -135,6 +144,8 @@ class SurveyForm(forms.Form):
     comment = forms.CharField(label=_("Anything you would like to add? (optional)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, subject: str, **kwargs):
+    def __init__(self, *args, reference: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["score"].label = _("How satisfied are you with how we handled “%(subject)s”?") % {"subject": subject}
+        # The request's reference, never its subject: agents write subjects for each other, not for the customer.
+        self.fields["score"].label = _("How satisfied are you with how we handled your request %(reference)s?") % {
+            "reference": reference}

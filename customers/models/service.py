@@ -54,6 +54,8 @@ class ServiceRequest(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Set when the satisfaction survey went out: a redelivered task must not mail the customer twice.
     survey_sent_at = models.DateTimeField(_("survey sent"), null=True, blank=True, editable=False)
+    # Random, made when the survey goes out: the link names this, never the request's sequential id.
+    survey_key = models.CharField(_("survey key"), max_length=32, null=True, blank=True, unique=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True))

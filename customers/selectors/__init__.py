@@ -35,6 +35,10 @@ from customers.selectors.search import (  # noqa: F401
     NEAR_MISS_MAX_WORDS,
     NEAR_MISS_MAX_BRANCHES,
     customer_search,
+    SEARCH_MAX_WORDS,
+    SEARCH_MAX_LENGTH,
+    search_query_clean,
+    search_query_shortened,
 )
 from customers.selectors.service_desk import (  # noqa: F401
     service_requests_open,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 from cdm import access
+from cdm.pagination import page_number
 from customers.models import UNTRACKED_FIELDS, Customer
 from customers.selectors.customers import SENSITIVE_FIELDS, _user_label
 
@@ -71,7 +72,7 @@ def customer_timeline(*, customer: Customer, user, page: int = 1) -> dict:
     ]
     if not parts:
         return {"entries": [], "page": 1, "has_next": False, "has_previous": False}
-    page = max(int(page), 1) if str(page or "").isdigit() else 1
+    page, _clamped = page_number(page, TIMELINE_PAGE_SIZE)
     offset = (page - 1) * TIMELINE_PAGE_SIZE
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     rows = [{key.removeprefix("entry_"): value for key, value in row.items()}

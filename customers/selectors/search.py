@@ -44,6 +44,22 @@ NEAR_MISS_MAX_WORDS = 4
 NEAR_MISS_MAX_BRANCHES = 16
 
 
+# What a caller's name, number or address can take; a longer query searches its start (an agent pasting a
+# whole e-mail signature must not cost a query of a thousand conditions).
+SEARCH_MAX_WORDS = 8
+SEARCH_MAX_LENGTH = 200
+
+
+def search_query_clean(query) -> str:
+    """The query as searched: normalised, at most SEARCH_MAX_WORDS words and SEARCH_MAX_LENGTH characters."""
+    words = normalize_text(query)[:SEARCH_MAX_LENGTH].split(" ")
+    return " ".join(words[:SEARCH_MAX_WORDS])
+
+
+def search_query_shortened(query) -> bool:
+    return search_query_clean(query) != normalize_text(query)
+
+
 def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QuerySet[Customer]:
     """The customers of `queryset` matching a fragment, best first, annotated with `search_rank` (RANK_*).
 
@@ -57,7 +73,7 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     e-mail: 0004 and 0006), which is why external IDs and near-miss words are looked up first (one
     small query each) rather than in subqueries. Near misses rank last, by similarity to the query.
     """
-    query = normalize_text(query)
+    query = search_query_clean(query)
     if not query:
         return queryset
     visible = access.visible_groups(user)

@@ -1,9 +1,12 @@
 """The satisfaction survey: the signed link, the answer, the e-mail."""
 
 from __future__ import annotations
+import secrets
+
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,25 +39,31 @@ def _survey_answered(request: ServiceRequest) -> bool:
 
 
 def survey_token_make(request: ServiceRequest) -> str:
-    """A signed, timestamped token naming the request; it expires after CDM_SURVEY_MAX_AGE_DAYS."""
-    return signing.dumps({"sr": request.pk}, salt=SURVEY_SALT)
+    """The link's token: the request's random survey key, signed with a timestamp (it expires after
+    CDM_SURVEY_MAX_AGE_DAYS). Only a request whose survey went out has a key."""
+    if not request.survey_key:
+        raise ValueError(f"No survey was sent for {request.reference}.")
+    return signing.TimestampSigner(salt=SURVEY_SALT).sign(request.survey_key)
 
 
 def _survey_request(token: str) -> ServiceRequest:
     invalid = _survey_error("token", "invalid", _("This survey link is not valid. Please use the link from "
                                                    "your e-mail exactly as it was sent."))
     try:
-        data = signing.loads(token, salt=SURVEY_SALT, max_age=_survey_max_age_days() * 24 * 60 * 60)
+        key = signing.TimestampSigner(salt=SURVEY_SALT).unsign(token, max_age=_survey_max_age_days() * 24 * 60 * 60)
     except signing.SignatureExpired:
         raise _survey_error("token", "expired", _("This survey link has expired.")) from None
     except signing.BadSignature:
         raise invalid from None
-    pk = data.get("sr") if isinstance(data, dict) else None
     # The signed token is the customer's only credential (no user, hence no restrict()): it names
-    # one request, and the public page shows nothing of it but its subject.
-    request = ServiceRequest.objects.select_related("customer").filter(pk=pk).first() if isinstance(pk, int) else None
+    # one request whose survey was sent, and the public page shows nothing of it but its reference.
+    request = (ServiceRequest.objects.select_related("customer")
+               .filter(survey_key=key, survey_sent_at__isnull=False).first())
     if request is None or request.customer.status in (Customer.Status.MERGED, Customer.Status.ERASED):
         raise invalid
+    if request.status != ServiceRequest.Status.CLOSED:
+        raise _survey_error("token", "reopened", _("We are still working on this request, so there is nothing to "
+                                                    "rate yet. Thank you for your patience."))
     return request
 
 
@@ -92,7 +101,10 @@ def service_request_survey_send(*, request_id: int, by) -> bool:
     from django.core.mail import send_mail
 
     locked = ServiceRequest.objects.select_for_update().filter(pk=request_id, survey_sent_at__isnull=True).first()
-    message = service_request_survey_message(request_id=request_id) if locked else None
+    if locked is None:
+        return False
+    locked.survey_key = secrets.token_urlsafe(16)
+    message = service_request_survey_message(request=locked)
     if message is None:
         return False
     send_mail(**message)
@@ -101,30 +113,21 @@ def service_request_survey_send(*, request_id: int, by) -> bool:
     return True
 
 
-def service_request_survey_message(*, request_id: int) -> dict | None:
+def service_request_survey_message(*, request: ServiceRequest) -> dict | None:
     """The survey e-mail of a closed request as send_mail() keyword arguments, or None if none is due
-    (request gone or reopened, no e-mail address, already answered)."""
-    request = ServiceRequest.objects.select_related("customer").filter(pk=request_id).first()
-    if (request is None or request.status != ServiceRequest.Status.CLOSED or not request.customer.email
-            or request.customer.status in (Customer.Status.MERGED, Customer.Status.ERASED)
-            or _survey_answered(request)):
-        return None
-    base_url = settings.CDM_PUBLIC_BASE_URL.rstrip("/")
-    link = base_url + reverse("survey:answer", args=[survey_token_make(request)])
+    (reopened, no e-mail address, merged or erased customer, already answered). It names the request by
+    its reference: subjects are written by agents for agents."""
     customer = request.customer
-    greeting = _("Hello %(name)s,") % {"name": customer.given_name} if customer.given_name else _("Hello,")
-    body = "\n\n".join([
-        greeting,
-        _("we have closed your request “%(subject)s” (%(reference)s).") % {
-            "subject": request.subject, "reference": request.reference},
-        _("How satisfied are you with how we handled it? It is one question:"),
-        link,
-        _("The link works for %(days)s days.") % {"days": _survey_max_age_days()},
-        _("Thank you for your time."),
-    ])
+    if (request.status != ServiceRequest.Status.CLOSED or not customer.email
+            or customer.status in (Customer.Status.MERGED, Customer.Status.ERASED) or _survey_answered(request)):
+        return None
+    context = {
+        "customer": customer, "request": request, "days": _survey_max_age_days(),
+        "link": settings.CDM_PUBLIC_BASE_URL.rstrip("/") + reverse("survey:answer", args=[survey_token_make(request)]),
+    }
     return {
         "subject": _("How did we do? (%(reference)s)") % {"reference": request.reference},
-        "message": body + "\n",
+        "message": render_to_string("customers/email/survey.txt", context),
         "from_email": None,
         "recipient_list": [customer.email],
     }

@@ -65,6 +65,7 @@ def customer_list(request):
         "page": page, "query": query, "visible": set(access.customer_fields(request.user)),
         "status": status, "statuses": [*Customer.Status.choices, ("all", _("All"))],
         "archived_matches": archived_matches,
+        "shortened": selectors.search_query_shortened(query), "max_words": selectors.SEARCH_MAX_WORDS,
     }
     # htmx rebuilding the page from its history (a cache miss after Back) needs the whole page.
     partial = bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request

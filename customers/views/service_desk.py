@@ -60,7 +60,7 @@ def _requests_block(request, customer, *, form=None, bound=None, done: str = "")
                 "status_form": own.get("status") or ServiceRequestStatusForm(
                     prefix=_row_prefix(service_request, "status"), initial={"status": service_request.status}),
                 "close_form": own.get("close") or ServiceRequestCloseForm(
-                    prefix=_row_prefix(service_request, "close"), initial={"send_survey": bool(customer.email)}),
+                    prefix=_row_prefix(service_request, "close"), can_survey=bool(customer.email)),
             }
             shown.add(service_request.reference)
         rows.append(row)
@@ -162,16 +162,17 @@ def service_request_change(request, customer_number, reference):
                                                     action="change")
     action = "close" if request.POST.get("action") == "close" else "status"
     form_class = ServiceRequestCloseForm if action == "close" else ServiceRequestStatusForm
-    form = form_class(request.POST, prefix=_row_prefix(service_request, action))
+    extra = {"can_survey": bool(customer.email)} if action == "close" else {}
+    form = form_class(request.POST, prefix=_row_prefix(service_request, action), **extra)
     if form.is_valid():
         data = form.cleaned_data
         wrote = True
         try:
             if action == "close":
                 services.service_request_close(request=service_request, by=request.user,
-                                               resolution=data["resolution"], send_survey=data["send_survey"])
+                                               resolution=data["resolution"], send_survey=data.get("send_survey", False))
                 message = _("Closed %(reference)s.") % {"reference": service_request.reference}
-                if data["send_survey"] and customer.email:
+                if data.get("send_survey") and customer.email:
                     message += " " + _("The customer will get a satisfaction survey by e-mail.")
             elif data["status"] == service_request.status:
                 wrote = False

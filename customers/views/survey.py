@@ -14,7 +14,7 @@ from cdm.forms import error_code, focus_first_error, form_add_errors
 # The token is in the URL: keep it out of other sites' Referer headers, search engines and caches.
 # ("no-referrer" would make browsers send "Origin: null" with the form, which CSRF checks refuse.)
 SURVEY_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex, nofollow"}
-SURVEY_REFUSED_STATUS = {"expired": 410, "invalid": 404, "answered": 200}
+SURVEY_REFUSED_STATUS = {"expired": 410, "invalid": 404, "answered": 200, "reopened": 200}
 
 
 def _survey_render(request, template: str, context: dict, status: int = 200):
@@ -42,7 +42,7 @@ def survey(request, token):
         service_request = services.survey_token_read(token)
     except ValidationError as exc:
         return _survey_refused(request, exc)
-    form = SurveyForm(request.POST if request.method == "POST" else None, subject=service_request.subject)
+    form = SurveyForm(request.POST if request.method == "POST" else None, reference=service_request.reference)
     if request.method == "POST" and form.is_valid():
         try:
             services.survey_answer(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
@@ -54,7 +54,7 @@ def survey(request, token):
         else:
             return redirect("survey:thanks")
     focus_first_error(form)
-    return _survey_render(request, "customers/survey_form.html", {"form": form, "subject": service_request.subject})
+    return _survey_render(request, "customers/survey_form.html", {"form": form, "reference": service_request.reference})
 
 
 @require_GET

@@ -409,3 +409,21 @@ def test_a_misspelt_record_is_found_by_the_right_spelling_among_many_namesakes(c
     found = _results(_search(client, users["agent"], "wojciechowski"))
     assert set(found[:3]) == {n.customer_number for n in namesakes}
     assert found[3:] == [misspelt.customer_number]  # exact matches first, the near miss after
+
+
+def test_a_pasted_wall_of_text_is_searched_by_its_first_words_not_a_500(client, users, ada):
+    """A 4 kB query of ~1000 words (issue 9, 1.7): the first words are searched and the page says so."""
+    client.force_login(users["agent"])
+    query = "lovelace " + " ".join(f"word{i}" for i in range(1000))
+    response = client.get(reverse("customers:list"), {"q": query})
+    assert response.status_code == 200
+    assert "Only the first 8 words were searched" in response.content.decode()
+    assert _results(client.get(reverse("customers:list"), {"q": "ada lovelace"}, headers={"HX-Request": "true"})) \
+        == [ada.customer_number]
+
+
+def test_a_timeline_page_out_of_range_is_a_page_not_a_500(client, users, ada):
+    client.force_login(users["agent"])
+    for page in ("99999999999999999999", "²", "-1", "abc"):
+        for url in (ada.get_absolute_url(), reverse("customers:timeline", args=[ada.customer_number])):
+            assert client.get(url, {"page": page}).status_code == 200, (url, page)

@@ -56,8 +56,7 @@ def status_data(service_request, status):
 
 def close_data(service_request, resolution="Replaced the router.", send_survey=True):
     data = {"action": "close", f"{service_request.reference}-close-resolution": resolution}
-    if send_survey:
-        data[f"{service_request.reference}-close-send_survey"] = "on"
+    data[f"{service_request.reference}-close-send_survey"] = "yes" if send_survey else "no"
     return data
 
 
@@ -222,7 +221,11 @@ def test_closing_with_a_survey_sends_one_email_with_a_link(client, users, custom
     message = mail.outbox[0]
     assert message.to == [customer.email]
     assert re.search(r"http://127\.0\.0\.1:8000/survey/[^/\s]+/", message.body)
-    assert "Invoice shows the wrong plan" in message.body
+    # The customer reads the request's reference; the subject is the agents' own wording (issue 9, 5.8).
+    assert service_request.reference in message.body and "Invoice shows the wrong plan" not in message.body
+    # The link carries a random key, not the request's sequential id (issue 9, 1.12).
+    token = re.search(r"/survey/([^/\s]+)/", message.body).group(1)
+    assert str(service_request.pk) not in token.split(":")[0]
 
 
 def test_closing_without_the_survey_box_sends_nothing(client, users, customer, eager_tasks,
@@ -235,17 +238,25 @@ def test_closing_without_the_survey_box_sends_nothing(client, users, customer, e
     assert service_request.status == "closed" and mail.outbox == []
 
 
-def test_the_survey_box_is_ticked_only_when_the_customer_has_an_email(client, users, north, customer, eager_tasks,
-                                                                    django_capture_on_commit_callbacks):
+def test_the_survey_is_a_choice_the_agent_makes_and_only_with_an_email(client, users, north, customer, eager_tasks,
+                                                                       django_capture_on_commit_callbacks):
     silent = CustomerFactory(team=north, email="")
     with_email, without_email = open_request(customer, users["agent"]), open_request(silent, users["agent"])
     client.force_login(users["agent"])
-    ticked = re.compile(r'<input type="checkbox" name="[^"]*send_survey"[^>]*checked')
-    assert ticked.search(text(client.get(requests_url(customer), headers=HTMX)))
-    unticked = text(client.get(requests_url(silent), headers=HTMX))
-    assert not ticked.search(unticked) and "No e-mail address on file" in unticked
+    choice = re.compile(r'<input type="radio" name="[^"]*send_survey"[^>]*>')
+    offered = text(client.get(requests_url(customer), headers=HTMX))
+    assert len(choice.findall(offered)) == 2 and not any("checked" in c for c in choice.findall(offered))
+    # Closing without choosing is refused, with the field named; nothing is closed.
+    data = close_data(with_email)
+    del data[f"{with_email.reference}-close-send_survey"]
+    refused = text(client.post(change_url(with_email), data, headers=HTMX))
+    assert "Satisfaction survey: Choose whether the customer gets a satisfaction survey." in refused
+    with_email.refresh_from_db()
+    assert with_email.status == "open"
+    none_offered = text(client.get(requests_url(silent), headers=HTMX))
+    assert not choice.search(none_offered) and "No e-mail address on file" in none_offered
 
-    # Even if ticked, nobody is e-mailed without an address.
+    # Even if a survey is asked for, nobody is e-mailed without an address.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(change_url(without_email), close_data(without_email), headers=HTMX)
     assert mail.outbox == []

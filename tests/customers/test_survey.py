@@ -36,6 +36,10 @@ def closed_request(users, customer):
 
 
 def survey_url(service_request):
+    """The link the customer got: the survey is sent first if it was not yet (only then is there a link)."""
+    if not service_request.survey_key:
+        assert services.service_request_survey_send(request_id=service_request.pk, by=SYSTEM)
+        service_request.refresh_from_db()
     return reverse("survey:answer", args=[services.survey_token_make(service_request)])
 
 
@@ -50,14 +54,15 @@ def test_the_emailed_link_opens_the_public_page_and_the_answer_shows_on_the_360_
     url = reverse("customers:service_request", args=[customer.customer_number, service_request.reference])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"action": "close", f"{service_request.reference}-close-resolution": "Sent a new one",
-                          f"{service_request.reference}-close-send_survey": "on"}, headers=HTMX)
+                          f"{service_request.reference}-close-send_survey": "yes"}, headers=HTMX)
     link = re.search(r"http://127\.0\.0\.1:8000(/survey/[^\s]+/)", mail.outbox[0].body).group(1)
 
     client.logout()
     page = client.get(link)
     assert page.status_code == 200
     body = text(page)
-    assert "How satisfied are you with how we handled “Broken charger”?" in body
+    assert f"How satisfied are you with how we handled your request {service_request.reference}?" in body
+    assert "Broken charger" not in body  # the agents' subject is not the customer's business
     for private in (customer.family_name, customer.email, customer.customer_number, "Sent a new one"):
         assert private not in body
     assert page["Referrer-Policy"] == "same-origin"
@@ -145,7 +150,7 @@ def test_the_link_lifetime_follows_the_setting(client, closed_request, settings)
     lambda token: "not-a-token",
 ])
 def test_a_tampered_link_gets_a_friendly_page_not_an_error(client, closed_request, tamper):
-    token = services.survey_token_make(closed_request)
+    token = survey_url(closed_request).split("/")[-2]
     url = reverse("survey:answer", args=[tamper(token)])
     for response in (client.get(url), client.post(url, {"score": "5"})):
         assert response.status_code == 404
@@ -173,9 +178,35 @@ def test_the_task_sends_nothing_when_the_request_was_reopened(users, closed_requ
 
 
 def test_the_task_sends_nothing_once_answered(users, closed_request, eager_tasks):
-    services.survey_answer(token=services.survey_token_make(closed_request), score=5, by=SYSTEM)
+    services.survey_answer(token=survey_url(closed_request).split("/")[-2], score=5, by=SYSTEM)
     assert service_request_send_survey.delay(closed_request.pk).get() is False
-    assert mail.outbox == []
+    assert len(mail.outbox) == 1  # the survey itself, and nothing after the answer
+
+
+def test_the_link_names_a_random_key_not_the_request(closed_request):
+    token = survey_url(closed_request).split("/")[-2]
+    key = token.split(":")[0]
+    assert key == closed_request.survey_key and len(key) >= 20 and str(closed_request.pk) != key
+
+
+def test_no_answer_for_a_request_whose_survey_was_not_sent(client, closed_request):
+    """A signed key that no sent survey carries (guessed, or of a survey never sent) opens nothing."""
+    from django.core import signing
+
+    forged = signing.TimestampSigner(salt=services.SURVEY_SALT).sign("not-a-survey-key-000000")
+    response = client.post(reverse("survey:answer", args=[forged]), {"score": "5"})
+    assert response.status_code == 404 and not Feedback.objects.exists()
+    with pytest.raises(ValueError):
+        services.survey_token_make(closed_request)  # no survey went out: there is no link to make
+
+
+def test_a_reopened_request_takes_no_answer(client, users, closed_request):
+    from customers.models import ServiceRequest
+
+    url = survey_url(closed_request)
+    services.service_request_update(request=closed_request, by=users["agent"], status=ServiceRequest.Status.OPEN)
+    response = client.post(url, {"score": "1"})
+    assert "still working on this request" in text(response) and not Feedback.objects.exists()
 
 
 def test_the_link_uses_the_public_base_url(users, closed_request, settings, eager_tasks):
