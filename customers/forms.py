@@ -1,17 +1,56 @@
 from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from cdm import access
 from cdm.forms import ShortModelChoiceField
 from customers.models import Customer, ServiceRequest
+from customers.normalize import normalize_customer_data
 from customers.selectors.duplicates import MATCH_FIELDS
 
 
-class CustomerEditForm(forms.Form):
+class AllErrorsAtOnceMixin:
+    """Every field's error on the first submit: when a field fails the form's own check (a date that is no
+    date), the others are still put through the services' normaliser, so a bad phone shows beside it
+    instead of after the date is fixed."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            checked = {k: v for k, v in cleaned.items() if _is_customer_field(k)}
+            try:
+                normalize_customer_data(checked)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    if field in self.fields and field not in self.errors:
+                        self.add_error(field, errors)
+        return cleaned
+
+
+def _is_customer_field(name: str) -> bool:
+    try:
+        Customer._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+class CustomerEditForm(AllErrorsAtOnceMixin, forms.Form):
     """Contact-data edit form: exactly the fields the user's role may edit. Validates; never saves."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": _("This form lost the version of the record it was loaded with: reload the page, then "
+                      "apply your changes again."),
+        "invalid": _("This form lost the version of the record it was loaded with: reload the page, then "
+                     "apply your changes again.")})
+
+    def full_clean(self):
+        super().full_clean()
+        # A hidden field's error would show nowhere: say it above the form.
+        if "version" in self._errors:
+            self._errors.setdefault("__all__", self.error_class(error_class="nonfield")).extend(
+                self._errors.pop("version"))
     change_reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=200,
                                     help_text=_("Kept in the history, e.g. “customer moved house”."))
 
@@ -33,7 +72,7 @@ class CustomerEditForm(forms.Form):
         return {k: v for k, v in data.items() if getattr(customer, k) != v}
 
 
-class CustomerCreateForm(forms.Form):
+class CustomerCreateForm(AllErrorsAtOnceMixin, forms.Form):
     """New customer: the team, the fields the role may edit, and how they found us. Validates; never saves.
 
     `teams`: the teams the user may add customers to (selectors.customer_create_teams).

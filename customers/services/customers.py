@@ -41,12 +41,25 @@ def customer_number_new() -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def customer_conflict(customer: Customer) -> ConflictError:
-    last = customer.history.select_related("history_user").order_by("-history_date", "-history_id").first()
+def customer_conflict(customer: Customer, *, since_version: int | None = None, by=None) -> ConflictError:
+    """The conflict of a write based on `since_version`: who saved last, when, and which fields (those `by`
+    may see) differ from the version the user loaded, with their value now (`ConflictError.theirs`)."""
+    from customers.selectors import history_fields
+
+    history = customer.history.select_related("history_user").order_by("-history_date", "-history_id")
+    last = history.first()
     user = getattr(last, "history_user", None)
     who = (user.get_full_name() or user.username) if user else None
-    return ConflictError(customer, changed_by=who, changed_at=getattr(last, "history_date", None),
-                         version=customer.version)
+    theirs = {}
+    base = history.filter(version=since_version).first() if since_version is not None else None
+    if base is not None and last is not None:
+        visible = history_fields(by) if by is not None else None
+        theirs = {c.field: getattr(customer, c.field) for c in last.diff_against(base, included_fields=visible).changes}
+    conflict = ConflictError(customer, changed_by=who, changed_at=getattr(last, "history_date", None),
+                             version=customer.version,
+                             changed_fields=[str(Customer._meta.get_field(f).verbose_name) for f in theirs])
+    conflict.theirs = theirs
+    return conflict
 
 
 STATUS_PERM = "customers.change_customer_status"
@@ -116,7 +129,7 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
     # Clients send back the version they loaded; bumping it on every save makes a concurrent
     # edit fail with ConflictError instead of silently winning.
     if current.version != int(version):
-        raise customer_conflict(current)
+        raise customer_conflict(current, since_version=int(version), by=by)
     _check_editable(by, changes, creating=False)
     data = normalize_customer_data(changes, current=_stored_values(current))
     changed = {f: v for f, v in data.items() if getattr(current, f) != v}

@@ -208,6 +208,7 @@ def customer_edit(request, customer_number):
         raise PermissionDenied  # may change the record (e.g. attributes) but no master-data field
     initial = {f: getattr(customer, f) for f in access.customer_fields(request.user, "edit")} | {"version": customer.version}
     form = CustomerEditForm(request.POST or None, user=request.user, initial=initial)
+    conflict = None  # after a lost race: each field the other user changed, their value beside this user's
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(customer=customer, by=request.user, version=form.cleaned_data["version"],
@@ -215,9 +216,20 @@ def customer_edit(request, customer_number):
         except ValidationError as exc:
             form_add_errors(form, exc)
         except ConflictError as exc:
-            # The user's input stays in the form so they can apply it again after reading the other change.
+            # The user's input stays in the form, now based on the version they have seen the changes of:
+            # saving again applies it on top of the other change.
             form.add_error(None, exc.message)
+            form.data = form.data.copy()
+            form.data["version"] = exc.version
+            conflict = [{"label": form.fields[f].label if f in form.fields else Customer._meta.get_field(f).verbose_name,
+                         "theirs": _display_value(value), "yours": _display_value(form.cleaned_data.get(f, "")),
+                         "editable": f in form.fields}
+                        for f, value in getattr(exc, "theirs", {}).items()]
         else:
             messages.success(request, _("Saved %(customer)s.") % {"customer": customer.full_name})
             return redirect(customer)
-    return render(request, "customers/customer_edit.html", {"form": form, "customer": customer})
+    return render(request, "customers/customer_edit.html", {"form": form, "customer": customer, "conflict": conflict})
+
+
+def _display_value(value):
+    return "–" if value in (None, "") else value

@@ -150,3 +150,43 @@ def test_a_role_cannot_change_fields_outside_its_policy(customer, users):
     with pytest.raises(ValidationError) as exc:
         services.customer_update(customer=customer, by=users["agent"], version=customer.version, national_id="X1")
     assert "national_id" in exc.value.message_dict
+
+
+def test_every_field_error_shows_on_the_first_submit(client, users, customer):
+    """A date that is no date must not hide the phone's error (issue 9, 1.10)."""
+    client.force_login(users["agent"])
+    url = reverse("customers:edit", args=[customer.customer_number])
+    response = client.post(url, {"version": customer.version, "family_name": "Lovelace", "date_of_birth": "31.02.",
+                                 "phone": "abc", "country": "US"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_date_of_birth-error"' in body and 'id="id_phone-error"' in body
+    customer.refresh_from_db()
+    assert customer.phone != "abc"
+
+
+@pytest.mark.parametrize("version", ["", "abc"])
+def test_a_tampered_version_says_so_above_the_form(client, users, customer, version):
+    client.force_login(users["agent"])
+    url = reverse("customers:edit", args=[customer.customer_number])
+    response = client.post(url, {"version": version, "family_name": "Byron"})
+    assert response.status_code == 200 and "lost the version of the record" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.family_name == "Lovelace"
+
+
+def test_a_conflict_names_the_fields_they_changed_and_shows_their_value_beside_yours(client, users, customer):
+    client.force_login(users["agent"])
+    url = reverse("customers:edit", args=[customer.customer_number])
+    loaded = customer.version
+    services.customer_update(customer=customer, by=users["steward"], version=loaded, city="Boston")
+    response = client.post(url, {"version": loaded, "family_name": "Lovelace", "city": "Chicago", "country": "US",
+                                 "change_reason": "moved"})
+    body = response.content.decode()
+    assert "They changed: city." in body and "Boston" in body and "Chicago" in body
+    # Saving again (the form now carries the version they saw) applies the agent's input on top.
+    again = client.post(url, {"version": customer.version + 1, "family_name": "Lovelace", "city": "Chicago",
+                              "country": "US"})
+    assert again.status_code == 302
+    customer.refresh_from_db()
+    assert customer.city == "Chicago"
