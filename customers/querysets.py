@@ -22,8 +22,12 @@ def customer_scope_q(user, action: str) -> Q | None:
         return Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, "add_team_customers"))
     if user.has_perm(f"customers.{action}_all_customers"):
         return None
-    return (Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, f"{action}_team_customers"))
-            | Q(pk__in=access.object_ids(user, CUSTOMER_GRANTS.target, f"{action}_customer")))
+    scope = (Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, f"{action}_team_customers"))
+             | Q(pk__in=access.object_ids(user, CUSTOMER_GRANTS.target, f"{action}_customer")))
+    if action == "view":  # who may change a customer may see it
+        scope |= (Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, "change_team_customers"))
+                  | Q(pk__in=access.object_ids(user, CUSTOMER_GRANTS.target, "change_customer")))
+    return scope
 
 
 def customer_add_teams(user, teams):

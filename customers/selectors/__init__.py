@@ -44,6 +44,7 @@ from customers.selectors.service_desk import (  # noqa: F401
     service_requests_open,
     service_request_get,
     service_requests_mine,
+    MY_REQUESTS_SORTS,
     service_request_assignees,
     service_request_can_update,
     notes_latest,

@@ -1,10 +1,7 @@
 """The service desk's reads: open requests, my requests, assignees, notes, feedback."""
 
 from __future__ import annotations
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from cdm import access
 from customers.querysets import checked_actions
@@ -28,15 +25,23 @@ def service_request_get(*, user, customer: Customer, reference: str, action: str
                              reference=reference)
 
 
-def service_requests_mine(*, user) -> QuerySet:
-    """The user's open requests across their customers, oldest first: assigned to them, or logged by
-    them and assigned to no one."""
+# How "My open requests" can be sorted: urgent first (then oldest), oldest first, newest first.
+MY_REQUESTS_SORTS = {"priority": ("-priority_rank", "opened_at", "pk"), "age": ("opened_at", "pk"),
+                     "-age": ("-opened_at", "-pk")}
+
+
+def service_requests_mine(*, user, sort: str = "priority") -> QuerySet:
+    """The user's open requests across the customers they may see: assigned to them, or logged by them
+    and assigned to no one. Urgent first unless `sort` (MY_REQUESTS_SORTS) says otherwise."""
     from customers.models import ServiceRequest
 
+    rank = Case(*(When(priority=p, then=Value(i)) for i, p in enumerate(ServiceRequest.Priority.values)),
+                default=Value(0), output_field=IntegerField())
     return (ServiceRequest.objects.restrict(user, "view")
             .filter(status__in=ServiceRequest.OPEN_STATUSES)
             .filter(Q(assignee=user) | Q(assignee__isnull=True, created_by=user))
-            .select_related("customer", "assignee").order_by("opened_at", "pk"))
+            .annotate(priority_rank=rank)
+            .select_related("customer", "assignee").order_by(*MY_REQUESTS_SORTS.get(sort, MY_REQUESTS_SORTS["priority"])))
 
 
 def service_request_assignees(*, customer: Customer, user) -> QuerySet:

@@ -18,6 +18,7 @@ from cdm.querysets import perm_for
 from customers import selectors, services
 from customers.forms import (NoteForm, ServiceRequestCloseForm, ServiceRequestLogForm, ServiceRequestStatusForm)
 from customers.models import Feedback, Note, ServiceRequest
+from cdm.pagination import page_number
 from cdm.forms import focus_first_error, form_add_errors
 
 
@@ -228,7 +229,10 @@ def customer_feedback(request, customer_number):
 @login_required
 @require_GET
 def my_requests(request):
-    """The user's open requests and complaints across their customers, oldest first."""
+    """The user's open requests and complaints across their customers, urgent first (or by age)."""
     _desk_require(request.user, "requests")
-    page = Paginator(selectors.service_requests_mine(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "customers/my_requests.html", {"page": page})
+    sort = request.GET.get("sort", "priority")
+    sort = sort if sort in selectors.MY_REQUESTS_SORTS else "priority"
+    page = Paginator(selectors.service_requests_mine(user=request.user, sort=sort), 50).get_page(
+        page_number(request.GET.get("page"), 50)[0])
+    return render(request, "customers/my_requests.html", {"page": page, "sort": sort})

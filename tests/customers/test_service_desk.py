@@ -2,11 +2,13 @@
 resolution (and maybe a survey), add a note; every htmx write tells the 360° page to reload its timeline."""
 
 from cdm.access import SYSTEM
+import datetime
 import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 import cdm.celery
 from cdm import access
@@ -436,3 +438,20 @@ def test_the_360_page_context_hides_every_section_from_marketing(rf, users, cust
     assert set(context_for(users["marketer"]).values()) == {None}
     agent_sections = context_for(users["agent"])
     assert all(agent_sections[s] is not None for s in ("requests", "notes", "feedback"))
+
+
+def test_my_open_requests_put_urgent_first_sort_by_age_and_link_each_reference(client, users, customer):
+    agent = users["agent"]
+    now = timezone.now()
+    old_normal = open_request(customer, agent, subject="Old and normal", opened_at=now - datetime.timedelta(days=9))
+    new_urgent = open_request(customer, agent, subject="New and urgent", priority="urgent",
+                              opened_at=now - datetime.timedelta(hours=1))
+    client.force_login(agent)
+    body = text(client.get(reverse("customers:my_requests")))
+    assert body.index("New and urgent") < body.index("Old and normal")
+    assert f'href="{customer.get_absolute_url()}#sr-{new_urgent.reference}"' in body
+    by_age = text(client.get(reverse("customers:my_requests"), {"sort": "age"}))
+    assert by_age.index("Old and normal") < by_age.index("New and urgent")
+    newest = text(client.get(reverse("customers:my_requests"), {"sort": "-age"}))
+    assert newest.index("New and urgent") < newest.index("Old and normal")
+    assert client.get(reverse("customers:my_requests"), {"sort": "'; drop", "page": "²"}).status_code == 200
