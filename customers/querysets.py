@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.db.models import Q
 
 from cdm import access
@@ -22,12 +25,17 @@ def customer_scope_q(user, action: str) -> Q | None:
         return Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, "add_team_customers"))
     if user.has_perm(f"customers.{action}_all_customers"):
         return None
-    scope = (Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, f"{action}_team_customers"))
-             | Q(pk__in=access.object_ids(user, CUSTOMER_GRANTS.target, f"{action}_customer")))
-    if action == "view":  # who may change a customer may see it
-        scope |= (Q(team_id__in=access.object_ids(user, TEAM_RIGHTS.target, "change_team_customers"))
-                  | Q(pk__in=access.object_ids(user, CUSTOMER_GRANTS.target, "change_customer")))
-    return scope
+    actions = (action, "change") if action == "view" else (action,)  # who may change a customer may see it
+    return (_in("team_id", user, TEAM_RIGHTS.target, [f"{a}_team_customers" for a in actions])
+            | _in("pk", user, CUSTOMER_GRANTS.target, [f"{a}_customer" for a in actions]))
+
+
+def _in(column: str, user, target: str, codenames: list[str]) -> Q:
+    """`column` among the objects on which `user` holds any of `codenames`: one list when they are lists."""
+    found = [access.object_ids(user, target, codename) for codename in codenames]
+    if all(isinstance(ids, list) for ids in found):
+        return Q(**{f"{column}__in": sorted(set().union(*found))})
+    return reduce(operator.or_, (Q(**{f"{column}__in": ids}) for ids in found))
 
 
 def customer_add_teams(user, teams):
