@@ -84,7 +84,8 @@ class World:
             if entry.name.startswith("admin/(?P<url>"):
                 return "/admin/" + args["url"]
             return "/" + entry.name.replace("<path:object_id>", str(args[0]))
-        return reverse(entry.name, args=args) if isinstance(args, list) else reverse(entry.name, kwargs=args)
+        name = entry.name.split("|")[0]  # a variant: "<URL name>|<what>"
+        return reverse(name, args=args) if isinstance(args, list) else reverse(name, kwargs=args)
 
 
 def _celery_beat(kind):

@@ -451,6 +451,9 @@ def admin_entries() -> dict[str, Entry]:
             return [world.admin_object(label).pk]
 
         entries[f"{prefix}_changelist"] = Entry(get=rules["changelist"], extra={"model": label, "scoped": scoped})
+        if label == "customers.customer":  # searched by the target's number: the list shows it
+            entries[f"{prefix}_changelist"] = Entry(get=staff_only(LISTED, LISTED), query=_search_target,
+                                                    extra={"model": label, "scoped": scoped})
         entries[f"{prefix}_add"] = Entry(get=rules["add"], extra={"model": label})
         for kind in ("change", "history", "delete"):
             entries[f"{prefix}_{kind}"] = Entry(get=rules[kind], args=obj_args, extra={"model": label})
@@ -467,8 +470,51 @@ def admin_entries() -> dict[str, Entry]:
     return entries
 
 
+def _raise_own_rights(world):
+    """The user admin's change form of the user themself, as saved with superuser status and the
+    permission to reveal sensitive fields ticked."""
+    from django.contrib.auth.models import Permission
+
+    user = _own_user(world)
+    sensitive = Permission.objects.get(codename="view_sensitive_data", content_type__app_label="customers")
+    return {"username": user.username, "first_name": user.first_name, "last_name": user.last_name, "email": "",
+            "is_active": "on", "is_staff": "on", "is_superuser": "on",
+            "groups": [g.pk for g in user.groups.all()], "user_permissions": [sensitive.pk],
+            "date_joined_0": "2025-01-01", "date_joined_1": "09:00:00"}
+
+
+def _own_user(world):
+    return world.user if world.user.is_authenticated else world.users["admin"]
+
+
+def _rights_of_own_user(world):
+    user = type(_own_user(world)).objects.get(pk=_own_user(world).pk)
+    return user.is_superuser, user.user_permissions.filter(codename="view_sensitive_data").exists()
+
+
+# Refused: an error on the form (200), a save that ignores those fields (302), or 403; nothing raised.
+REFUSED_ANY = _o("200/302/403-no-write", 200, 302, 403, wrote=False)
+ISSUE_1_1 = "issue 9 item 1.1: an Admin can make themself superuser and grant themself the sensitive permission"
+
+# Variants: the same URL pattern with parameters that must be handled apart ("<URL name>|<what>").
+FILTER_REFUSED = _o("302/400/403-refused", 302, 400, 403)  # Django's ?e=1, DisallowedModelAdminLookup, 403
+ISSUE_1_8 = "issue 9 item 1.8: admin changelist filters on sensitive and blind-index columns must be refused"
+VARIANTS: dict[str, Entry] = {
+    "admin:customers_customer_changelist|filter on a sensitive column": Entry(
+        query=lambda w: {"annual_income__isnull": "False"}, crawl=False,
+        get=staff_only(wrong(FILTER_REFUSED, ISSUE_1_8), wrong(FILTER_REFUSED, ISSUE_1_8))),
+    "admin:customers_customer_changelist|filter on the blind index": Entry(
+        query=lambda w: {"national_id_index__startswith": "0"}, crawl=False,
+        get=staff_only(wrong(FILTER_REFUSED, ISSUE_1_8), wrong(FILTER_REFUSED, ISSUE_1_8))),
+    "admin:auth_user_change|raise one's own rights": Entry(
+        args=lambda w: [_own_user(w).pk], crawl=False, get=staff_only(DENIED, OK),
+        post=staff_only(DENIED_NO_WRITE, wrong(REFUSED_ANY, ISSUE_1_1), others=LOGIN_NO_WRITE),
+        data=_raise_own_rights, effect=_rights_of_own_user),
+}
+
+
 def all_entries() -> dict[str, Entry]:
-    entries = {**SITE, **admin_entries()}
+    entries = {**SITE, **admin_entries(), **VARIANTS}
     for key, entry in entries.items():
         entry.name = key
     return entries

@@ -126,7 +126,7 @@ def _junk_url(world, entry, junk):
 def path_cases():
     by_group = {}
     for key, entry in ENTRIES.items():
-        if entry.args is None or key in ("admin:app_list", "admin:view_on_site", "admin/(?P<url>.*)$"):
+        if entry.args is None or "|" in key or key in ("admin:app_list", "admin:view_on_site", "admin/(?P<url>.*)$"):
             continue
         group = entry.extra.get("model", "site")
         by_group.setdefault(group, []).append(key)
