@@ -254,10 +254,6 @@ def _survey_answers(world):
     return world.customer.feedback.filter(channel="survey").count()
 
 
-def _logout_effect(world):
-    return "_auth_user_id" in world.client.session
-
-
 ISSUE_1_2 = "issue 9 item 1.2: a view grant allows writes"
 # Reproduction: customer_grant(customer=<North customer>, action="change", by=None, user=<agent-south>);
 # as agent-south, GET /customers/<number>/ -> 404 (and every page of it but /edit/ -> 404), though
