@@ -1,7 +1,11 @@
+import importlib
+
 import pytest
 
 from cdm import access
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.factories import CustomerFactory, PurposeFactory, TeamFactory, UserFactory
+
+DEFAULT_PURPOSES = importlib.import_module("consent.migrations.0003_default_purposes").PURPOSES
 
 
 @pytest.fixture
@@ -31,3 +35,10 @@ def users(north, south):
 def customer(north):
     return CustomerFactory(team=north, given_name="Ada", family_name="Lovelace", national_id="AB 123 456 C",
                            annual_income="85000.00")
+
+
+@pytest.fixture
+def default_purposes(db):
+    """The purposes every installation starts with, by key (a flushed test database may lack the migration's rows)."""
+    return {key: PurposeFactory(key=key, name=name, short_name=short_name, description=description)
+            for key, name, short_name, description in DEFAULT_PURPOSES}

@@ -1,16 +1,50 @@
-"""Test data built through the services, so it is normalised exactly like real data."""
+"""Test data built through the services, so it is normalised exactly like real data.
 
-from cdm.access import SYSTEM
+One factory per model. `by` (the acting user) defaults to cdm.access.SYSTEM, the system itself, so a factory
+never fails on rights; pass `by=user` to build data as a user would (the service then checks rights).
+"""
+
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from cdm.models import Team
-from cdm.services import team_create
+from cdm import access
+from cdm.access import SYSTEM
+from cdm.models import AuditEvent, Team
+from cdm.services import audit_record, team_create
+from consent import services as consent_services
+from consent.models import ConsentRecord, PrivacyNotice, Purpose
 from customers import services
-from customers.models import Customer, Product
+from customers.models import (
+    Activity,
+    AttributeDefinition,
+    Customer,
+    CustomerAttribute,
+    CustomerGroupObjectPermission,
+    CustomerUserObjectPermission,
+    ExternalIdentity,
+    Feedback,
+    Note,
+    Order,
+    Product,
+    ProductHolding,
+    ServiceRequest,
+)
+
+
+class _ServiceFactory(factory.django.DjangoModelFactory):
+    """Base for factories whose rows are written by a service: `_create` calls it, `by` passes through."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return cls.service(**kwargs)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -22,7 +56,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, name, **kwargs):
         existing = Team.objects.filter(name=name).first()
-        return existing or team_create(name=name, by=SYSTEM)
+        return existing or team_create(name=name, **kwargs)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -51,6 +85,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(team.group)
 
 
+class GroupFactory(factory.django.DjangoModelFactory):
+    """A plain group (not a role, not a team), e.g. to hold per-customer grants."""
+
+    class Meta:
+        model = Group
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Group{n}")
+
+
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
@@ -73,6 +117,17 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         return services.customer_create(by=by, team=team, reason="test data", **kwargs)
 
 
+class ArchivedCustomerFactory(CustomerFactory):
+    """A customer the archive task took out of the active lists (with its history row)."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        customer = super()._create(model_class, *args, **kwargs)
+        customer.status = Customer.Status.ARCHIVED
+        services.customer_bulk_update(customers=[customer], fields=["status"], by=SYSTEM, reason="archived: test data")
+        return customer
+
+
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
@@ -81,3 +136,194 @@ class ProductFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"plan-{n}")
     name = factory.LazyAttribute(lambda o: o.code.title())
     kind = Product.Kind.PLAN
+
+
+# --- transactional data ----------------------------------------------------------------------
+
+class ServiceRequestFactory(_ServiceFactory):
+    class Meta:
+        model = ServiceRequest
+
+    service = staticmethod(services.service_request_create)
+    customer = factory.SubFactory(CustomerFactory)
+    subject = factory.Sequence(lambda n: f"Router keeps rebooting ({n})")
+    by = SYSTEM
+
+
+class ClosedServiceRequestFactory(ServiceRequestFactory):
+    """A request closed with a resolution (no survey queued)."""
+
+    @classmethod
+    def _create(cls, model_class, *args, resolution="Replaced the router.", **kwargs):
+        opened = services.service_request_create(**kwargs)
+        return services.service_request_close(request=opened, by=kwargs.get("by", SYSTEM), resolution=resolution)
+
+
+class NoteFactory(_ServiceFactory):
+    class Meta:
+        model = Note
+
+    service = staticmethod(services.note_create)
+    customer = factory.SubFactory(CustomerFactory)
+    body = factory.Sequence(lambda n: f"Called back about the invoice ({n}).")
+    by = factory.SubFactory(UserFactory, roles=[access.ADMIN])  # a note always has an author
+
+
+class FeedbackFactory(_ServiceFactory):
+    class Meta:
+        model = Feedback
+
+    service = staticmethod(services.feedback_record)
+    customer = factory.SubFactory(CustomerFactory)
+    kind = Feedback.Kind.CSAT
+    score = 4
+    comment = "Quick and friendly."
+    by = SYSTEM
+
+
+class OrderFactory(_ServiceFactory):
+    """An order with one line by default; pass `lines=[{"sku":..., "unit_price":..., "quantity":...}]`."""
+
+    class Meta:
+        model = Order
+
+    service = staticmethod(services.order_create)
+    customer = factory.SubFactory(CustomerFactory)
+    order_number = factory.Sequence(lambda n: f"ORD-{100000 + n}")
+    placed_at = factory.LazyFunction(timezone.now)
+    lines = factory.LazyFunction(lambda: [{"sku": "ROUTER-X", "description": "Router X", "quantity": 1,
+                                           "unit_price": Decimal("89.00")}])
+    by = SYSTEM
+
+
+class ActivityFactory(_ServiceFactory):
+    class Meta:
+        model = Activity
+
+    service = staticmethod(services.activity_record)
+    customer = factory.SubFactory(CustomerFactory)
+    kind = Activity.Kind.VISIT
+    properties = factory.LazyFunction(lambda: {"url": "https://example.com/plans"})
+    by = SYSTEM
+
+
+class ProductHoldingFactory(_ServiceFactory):
+    class Meta:
+        model = ProductHolding
+
+    service = staticmethod(services.product_holding_create)
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    started_on = datetime.date(2024, 1, 15)
+    by = SYSTEM
+
+
+class ExternalIdentityFactory(_ServiceFactory):
+    class Meta:
+        model = ExternalIdentity
+
+    service = staticmethod(services.external_identity_link)
+    customer = factory.SubFactory(CustomerFactory)
+    system = "crm"
+    external_id = factory.Sequence(lambda n: f"CRM-{n:06d}")
+    by = SYSTEM
+
+
+class AttributeDefinitionFactory(_ServiceFactory):
+    class Meta:
+        model = AttributeDefinition
+
+    key = factory.Sequence(lambda n: f"industry-{n}")
+    label = factory.Sequence(lambda n: f"Industry {n}")
+    data_type = AttributeDefinition.DataType.CHOICE
+    allowed_values = factory.LazyFunction(lambda: ["Retail", "Banking", "Energy"])
+    field_group = "demographics"
+
+    @classmethod
+    def _create(cls, model_class, *args, by=SYSTEM, **kwargs):
+        return services.catalog_save(instance=model_class(**kwargs), by=by)
+
+
+class CustomerAttributeFactory(_ServiceFactory):
+    class Meta:
+        model = CustomerAttribute
+
+    service = staticmethod(services.customer_attribute_set)
+    customer = factory.SubFactory(CustomerFactory)
+    definition = factory.SubFactory(AttributeDefinitionFactory)
+    value = "Retail"
+    by = SYSTEM
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+class PurposeFactory(factory.django.DjangoModelFactory):
+    """A purpose by key; the default purposes of the data migration are reused, not duplicated."""
+
+    class Meta:
+        model = Purpose
+
+    key = factory.Sequence(lambda n: f"purpose-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.replace("-", " ").capitalize())
+
+    @classmethod
+    def _create(cls, model_class, *args, by=SYSTEM, **kwargs):
+        existing = Purpose.objects.filter(key=kwargs["key"]).first()
+        return existing or consent_services.purpose_save(purpose=model_class(**kwargs), by=by)
+
+
+class PrivacyNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrivacyNotice
+
+    version = factory.Sequence(lambda n: f"2025-{n + 1:02d}")
+    text = "We keep your data to serve you, and never sell it."
+
+    @classmethod
+    def _create(cls, model_class, *args, by=SYSTEM, **kwargs):
+        return consent_services.privacy_notice_save(notice=model_class(**kwargs), by=by)
+
+
+class ConsentRecordFactory(_ServiceFactory):
+    class Meta:
+        model = ConsentRecord
+
+    service = staticmethod(consent_services.consent_record)
+    customer = factory.SubFactory(CustomerFactory)
+    purpose = factory.SubFactory(PurposeFactory, key="email-marketing", name="E-mail marketing")
+    granted = True
+    method = ConsentRecord.Method.VERBAL
+    note = "Caller (the customer herself) said yes to offers by e-mail."
+    by = SYSTEM
+
+
+# --- rights and the audit log ---------------------------------------------------------------------
+
+class CustomerGrantFactory(_ServiceFactory):
+    """A per-customer grant (`action` "view" or "change") to `user` or `group`, through the audited service."""
+
+    class Meta:
+        model = CustomerUserObjectPermission
+
+    service = staticmethod(services.customer_grant)
+    customer = factory.SubFactory(CustomerFactory)
+    action = "view"
+    by = SYSTEM
+
+
+class CustomerGroupGrantFactory(CustomerGrantFactory):
+    class Meta:
+        model = CustomerGroupObjectPermission
+
+    group = factory.SubFactory(GroupFactory)
+
+
+class AuditEventFactory(_ServiceFactory):
+    class Meta:
+        model = AuditEvent
+
+    service = staticmethod(audit_record)
+    by = SYSTEM
+    action = "customer.reveal"
+    obj = factory.SubFactory(CustomerFactory)
+    fields = ("national_id",)

@@ -443,7 +443,7 @@ def test_the_360_page_context_hides_every_section_from_marketing(rf, users, cust
 def test_my_open_requests_put_urgent_first_sort_by_age_and_link_each_reference(client, users, customer):
     agent = users["agent"]
     now = timezone.now()
-    old_normal = open_request(customer, agent, subject="Old and normal", opened_at=now - datetime.timedelta(days=9))
+    open_request(customer, agent, subject="Old and normal", opened_at=now - datetime.timedelta(days=9))
     new_urgent = open_request(customer, agent, subject="New and urgent", priority="urgent",
                               opened_at=now - datetime.timedelta(hours=1))
     client.force_login(agent)
