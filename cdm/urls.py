@@ -20,7 +20,7 @@ urlpatterns = [
     path("survey/", include("customers.survey_urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says; lazy: the hashed static name exists only at request time.
-    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True)),
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True), name="favicon"),
 ]
 
 handler403 = "cdm.views.error_403"

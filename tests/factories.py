@@ -56,7 +56,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, name, **kwargs):
         existing = Team.objects.filter(name=name).first()
-        return existing or team_create(name=name, **kwargs)
+        return existing or team_create(name=name, **{"by": SYSTEM, **kwargs})
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -227,7 +227,8 @@ def test_closing_with_a_survey_sends_one_email_with_a_link(client, users, custom
     assert service_request.reference in message.body and "Invoice shows the wrong plan" not in message.body
     # The link carries a random key, not the request's sequential id (issue 9, 1.12).
     token = re.search(r"/survey/([^/\s]+)/", message.body).group(1)
-    assert str(service_request.pk) not in token.split(":")[0]
+    service_request.refresh_from_db()
+    assert token.split(":")[0] == service_request.survey_key and len(service_request.survey_key) >= 20
 
 
 def test_closing_without_the_survey_box_sends_nothing(client, users, customer, eager_tasks,

@@ -150,8 +150,6 @@ def test_junk_in_the_path_never_gives_a_500(world_for, group, keys):
         entry = ENTRIES[key]
         for junk in JUNK_IDS:
             for position, url in enumerate(_junk_url(world, entry, junk)):
-                if _known_path_500(key, position, junk):
-                    continue  # pinned in test_known_500s
                 world.client.raise_request_exception = False
                 response = world.client.get(url)
                 if response.status_code >= 500:
@@ -168,7 +166,7 @@ def _known(key, role, query=None, path=None, position=1, item="issue 9 item 1.7"
     """`path`: junk for argument `position` of the URL (simple-history's pages: 0 object id, 1 history id)."""
     return pytest.param(key, role, query or {}, (position, path) if path else None,
                         id=f"{key}-{'-'.join(query or {}) or f'arg{position}={path}'}",
-                        marks=pytest.mark.xfail(strict=False, reason=f"{item}: 500 from bad parameters"))
+                        )
 
 
 KNOWN_500 = [
