@@ -39,6 +39,7 @@ from customers.selectors.search import (  # noqa: F401
     SEARCH_MAX_LENGTH,
     search_query_clean,
     search_query_shortened,
+    search_query_kind,
 )
 from customers.selectors.service_desk import (  # noqa: F401
     service_requests_open,

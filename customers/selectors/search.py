@@ -56,6 +56,17 @@ def search_query_clean(query) -> str:
     return " ".join(words[:SEARCH_MAX_WORDS])
 
 
+def search_query_kind(query) -> str:
+    """What the query looks like: "number" (a customer number or its start), "email", "phone" or "name"."""
+    query = search_query_clean(query)
+    compact = _NUMBER_SEPARATORS.sub("", query)
+    if "@" in query:
+        return "email"
+    if compact.isdigit() and len(compact) <= 9:
+        return "number"
+    return "phone" if phone_candidates(query) else "name"
+
+
 def search_query_shortened(query) -> bool:
     return search_query_clean(query) != normalize_text(query)
 

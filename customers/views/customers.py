@@ -66,6 +66,8 @@ def customer_list(request):
         "status": status, "statuses": [*Customer.Status.choices, ("all", _("All"))],
         "archived_matches": archived_matches,
         "shortened": selectors.search_query_shortened(query), "max_words": selectors.SEARCH_MAX_WORDS,
+        # An identifier that finds no one is a mistyped identifier, not a new customer (issue 9, 5.9).
+        "query_kind": selectors.search_query_kind(query) if query else "",
     }
     # htmx rebuilding the page from its history (a cache miss after Back) needs the whole page.
     partial = bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request

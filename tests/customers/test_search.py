@@ -427,3 +427,14 @@ def test_a_timeline_page_out_of_range_is_a_page_not_a_500(client, users, ada):
     for page in ("99999999999999999999", "²", "-1", "abc"):
         for url in (ada.get_absolute_url(), reverse("customers:timeline", args=[ada.customer_number])):
             assert client.get(url, {"page": page}).status_code == 200, (url, page)
+
+
+@pytest.mark.parametrize(("query", "invites"), [
+    ("123456789", False), ("nobody@example.com", False), ("Zebedee Quirk", True)])
+def test_an_identifier_that_finds_no_one_does_not_invite_a_new_customer(client, users, north, query, invites):
+    """A number or e-mail that matches nothing may be another team's customer or a typo: no "New customer"."""
+    client.force_login(users["agent"])
+    body = client.get(reverse("customers:list"), {"q": query}, headers={"HX-Request": "true"}).content.decode()
+    assert ("New customer</a>" in body) is invites  # the results as the agent types (the menu always has one)
+    if query.isdigit():
+        assert "Check the number with the caller" in body
