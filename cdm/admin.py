@@ -68,6 +68,18 @@ def _is_sensitive(model, field) -> bool:
             or field.name in {source for source, _normaliser in _blind_indexes(model).values()})
 
 
+class UseCaseTransactionsMixin:
+    """Admin saves go through use cases (cdm.use_cases), each in its own durable transaction: the
+    admin's atomic block around its change and delete views would nest them, so these views run
+    without it (what they write beyond the service is the admin's log entry)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._delete_view(request, object_id, extra_context)
+
+
 class CdmAdminMixin:
     """What every CDM ModelAdmin needs: URL filters that respect the field policy, and no 500 on bad URLs.
 

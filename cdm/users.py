@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermissionBase
 
+from cdm.access import SYSTEM
 from cdm import access
 from cdm.services import audit_record
 
@@ -63,6 +64,8 @@ class _Actor:
     def of(cls, by) -> _Actor:
         if by is None or not getattr(by, "is_authenticated", False):
             raise PermissionDenied(_("You do not have permission to do this."))
+        if by is SYSTEM:
+            return cls(user=by, superuser=True)
         fresh = get_user_model()._default_manager.get(pk=by.pk)
         if not fresh.is_active:
             raise PermissionDenied(_("You do not have permission to do this."))

@@ -82,6 +82,7 @@ def _catalog_save(instance, *, by, action: str, fields) -> None:
         audit_record(by=by, action=action, obj=instance, fields=fields)
 
 
+@use_case(atomic=False)  # its own transaction: the admin calls it inside the admin's
 def purpose_save(*, purpose: Purpose, by, changed=()) -> Purpose:
     """Create or change a purpose. Its key is what rules and integrations use: it never changes."""
     adding = purpose._state.adding
@@ -96,6 +97,7 @@ def purpose_save(*, purpose: Purpose, by, changed=()) -> Purpose:
     return purpose
 
 
+@use_case(atomic=False)  # its own transaction: the admin calls it inside the admin's
 def privacy_notice_save(*, notice: PrivacyNotice, by, changed=()) -> PrivacyNotice:
     """Publish a notice version, or correct one that no consent refers to yet."""
     adding = notice._state.adding

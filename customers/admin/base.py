@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from cdm import access
-from cdm.admin import RestrictedAdminMixin
+from cdm.admin import RestrictedAdminMixin, UseCaseTransactionsMixin
 from cdm.pagination import LargeTablePaginator
 
 SENSITIVE = set(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
@@ -12,18 +12,6 @@ def _adopt(obj, saved):
     """Make the admin's in-memory object the row the service saved (admin then logs and redirects)."""
     obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
     obj._state.adding = False
-
-
-class UseCaseTransactionsMixin:
-    """Admin saves go through use cases (cdm.use_cases), each in its own durable transaction: the
-    admin's atomic block around its change and delete views would nest them, so these views run
-    without it (what they write beyond the service is the admin's log entry)."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._changeform_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        return self._delete_view(request, object_id, extra_context)
 
 
 class PolicyHistoryMixin:

@@ -1,13 +1,14 @@
 """Catalog rows: products and attribute definitions."""
 
 from django.contrib import admin
+from cdm.admin import CdmModelAdmin
 from customers import services
 from customers.models import (
     AttributeDefinition,
     Product,
 )
 
-class CatalogAdmin(admin.ModelAdmin):
+class CatalogAdmin(CdmModelAdmin):
     def save_model(self, request, obj, form, change):
         services.catalog_save(instance=obj, by=request.user)
 

@@ -22,7 +22,8 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_customer_data
-from customers.admin.base import UseCaseTransactionsMixin, PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
+from cdm.admin import UseCaseTransactionsMixin
+from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
 
 class ExternalIdentityInline(ReadOnlyInline):
     model = ExternalIdentity

@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 from customers import services
-from customers.admin.base import UseCaseTransactionsMixin
+from cdm.admin import CdmModelAdmin, UseCaseTransactionsMixin
 from customers.models import (
     CustomerGroupObjectPermission,
     CustomerUserObjectPermission,
 )
 
-class CustomerGrantAdmin(UseCaseTransactionsMixin, admin.ModelAdmin):
+class CustomerGrantAdmin(UseCaseTransactionsMixin, CdmModelAdmin):
     """Grants on one customer; created and revoked through the audited service."""
 
     list_display = ("content_object", "holder", "permission")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.contrib.auth.models import Permission
+
 from cdm.use_cases import use_case
+from cdm.users import object_right_givable
 from cdm.services import audit_record
 from customers.models import (
     Customer,
@@ -24,7 +27,12 @@ def customer_grant(*, customer: Customer, action: str, by, user=None, group=None
     if (user is None) == (group is None):
         raise ValidationError({"user": _("Grant to exactly one user or one group.")})
     _require_perm(by, "customers.add_customeruserobjectpermission")
-    row = assign_perm(f"customers.{action}_customer", user or group, customer)
+    permission = Permission.objects.get(content_type__app_label="customers", codename=f"{action}_customer")
+    # Nobody gives a right they do not hold themselves (cdm.users: the same rule as for users and groups).
+    if not object_right_givable(by=by, permission=permission, obj=customer):
+        raise ValidationError({"permission": _("You cannot give a right on %(customer)s that you do not hold "
+                                               "yourself.") % {"customer": customer}}, code="forbidden")
+    row = assign_perm(permission, user or group, customer)
     audit_record(by=by, action="customer.grant", obj=customer, fields=[action],
                  reason=f"to {'user ' + user.username if user else 'group ' + group.name}")
     return row

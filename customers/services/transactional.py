@@ -99,6 +99,7 @@ def feedback_record(*, customer: Customer, kind: str, score: int | None = None, 
     return feedback
 
 
+@use_case(atomic=False)  # its own transaction: the admin calls it inside the admin's
 def catalog_save(*, instance, by):
     """Create or change catalog rows (products, attribute definitions) from the admin."""
     _require_perm(by, f"{instance._meta.app_label}.{'add' if instance._state.adding else 'change'}_{instance._meta.model_name}")

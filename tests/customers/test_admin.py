@@ -216,3 +216,29 @@ def test_every_model_has_an_admin_page_that_opens(client, users, customer):
         assert model in django_admin.site._registry, model
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("path", ["change", "history_form", "failed_save"])
+def test_every_admin_path_that_shows_a_sensitive_value_is_audited(client, users, customer, path):
+    """issue 9, 1.3: the change form re-rendered after a failed save with ?reveal=1, and the history
+    pages with ?reveal=1, showed the national ID without an audit event."""
+    from django.contrib.auth.models import Permission
+
+    from cdm.models import AuditEvent
+
+    steward = users["steward"]
+    steward.user_permissions.add(Permission.objects.get(codename="view_sensitive_data"))
+    client.force_login(steward)
+    change = reverse("admin:customers_customer_change", args=[customer.pk])
+    if path == "change":
+        response = client.get(change + "?reveal=1")
+    elif path == "history_form":
+        record = customer.history.first()
+        response = client.get(reverse("admin:customers_customer_simple_history", args=[customer.pk, record.pk])
+                              + "?reveal=1")
+    else:
+        response = client.post(change + "?reveal=1", {"family_name": "", "version": customer.version})
+    assert response.status_code == 200
+    shown = "AB123456C" in response.content.decode()
+    audited = AuditEvent.objects.filter(action="customer.reveal", object_id=str(customer.pk), actor=steward).count()
+    assert shown and audited == 1
