@@ -54,6 +54,7 @@ def consent_status(*, customer, user) -> list[PurposeStatus]:
     latest = (
         ConsentRecord.objects.of_customer(user, customer)
         .filter(purpose__active=True)
+        .select_related("recorded_by")
         .annotate(rank=Window(RowNumber(), partition_by=[F("purpose_id")],
                               order_by=[F("recorded_at").desc(), F("id").desc()]))
         .filter(rank=1)
@@ -70,4 +71,4 @@ def consent_history(*, customer, user) -> QuerySet[ConsentRecord]:
     if not consent_visible(user):
         return ConsentRecord.objects.none()
     return (ConsentRecord.objects.of_customer(user, customer)
-            .select_related("purpose", "notice").order_by("-recorded_at", "-id"))
+            .select_related("purpose", "notice", "recorded_by").order_by("-recorded_at", "-id"))
