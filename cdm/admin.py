@@ -9,12 +9,13 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db.models.constants import LOOKUP_SEP
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
 from cdm import access
 from cdm.crypto import is_encrypted_field
+from cdm.errors import ConflictError
 from cdm.models import AuditEvent, Team
 from cdm.services import team_create, team_update
 
@@ -66,6 +67,18 @@ def _is_blind_index(model, field) -> bool:
 def _is_sensitive(model, field) -> bool:
     return (access.field_group_of(field.name) == access.FG.SENSITIVE or is_encrypted_field(field)
             or field.name in {source for source, _normaliser in _blind_indexes(model).values()})
+
+
+class ServiceRefusalsMixin:
+    """A service's refusal the form could not foresee (someone saved first, rights changed meanwhile) shows
+    as a message on the form's page again, never as a 500: the form checks, the service decides."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, ConflictError) as exc:
+            messages.error(request, exc.message if isinstance(exc, ConflictError) else " ".join(exc.messages))
+            return HttpResponseRedirect(request.path)
 
 
 class UseCaseTransactionsMixin:

@@ -1,17 +1,16 @@
 """The user and group admin: the forms offer only what the user may give, and saves go through cdm.users."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from cdm import users
-from cdm.admin import CdmAdminMixin
+from cdm.admin import CdmAdminMixin, ServiceRefusalsMixin
 
 User = get_user_model()
 
@@ -90,7 +89,7 @@ for _model in (User, Group):
 
 
 @admin.register(User)
-class CdmUserAdmin(CdmAdminMixin, UserAdmin):
+class CdmUserAdmin(ServiceRefusalsMixin, CdmAdminMixin, UserAdmin):
     form = CdmUserChangeForm
 
     def _may_touch(self, request, obj) -> bool:
@@ -146,12 +145,6 @@ class CdmUserAdmin(CdmAdminMixin, UserAdmin):
         for formset in formsets:  # groups and permissions were written by the service
             self.save_formset(request, form, formset, change=change)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:  # rights changed between the form's check and the save
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(request.path)
 
 
 class CdmGroupForm(forms.ModelForm):
@@ -176,7 +169,7 @@ class CdmGroupForm(forms.ModelForm):
 
 
 @admin.register(Group)
-class CdmGroupAdmin(CdmAdminMixin, GroupAdmin):
+class CdmGroupAdmin(ServiceRefusalsMixin, CdmAdminMixin, GroupAdmin):
     form = CdmGroupForm
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
@@ -197,9 +190,3 @@ class CdmGroupAdmin(CdmAdminMixin, GroupAdmin):
             self.save_formset(request, form, formset, change=change)
         users.group_permissions_change(by=request.user, group=form.instance, permissions=form.permissions())
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(request.path)

@@ -1,17 +1,15 @@
 """Admin: purposes and notice versions are edited through consent.services; consent records are read-only."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cdm.admin import CdmModelAdmin, ReadOnlyAdminMixin, RestrictedAdminMixin
+from cdm.admin import CdmModelAdmin, ReadOnlyAdminMixin, RestrictedAdminMixin, ServiceRefusalsMixin
 from cdm.pagination import LargeTablePaginator
 from consent import services
 from consent.models import ConsentRecord, PrivacyNotice, Purpose
 
 
-class ServiceSavedAdmin(CdmModelAdmin):
+class ServiceSavedAdmin(ServiceRefusalsMixin, CdmModelAdmin):
     """Catalog rows: saved by a service; deactivated or superseded, never deleted (records point at them)."""
 
     service = None
@@ -24,14 +22,6 @@ class ServiceSavedAdmin(CdmModelAdmin):
     def save_model(self, request, obj, form, change):
         self.service(**{self.service_arg: obj}, by=request.user, changed=form.changed_data)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The form already shows model errors; the service's own rules only fail in a race
-        # (e.g. a consent arrived under this notice version while it was being edited).
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(request.path)
 
 @admin.register(Purpose)
 class PurposeAdmin(ServiceSavedAdmin):

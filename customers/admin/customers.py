@@ -3,13 +3,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from cdm.forms import form_add_errors
 from cdm import access
 from cdm.admin import RestrictedAdminMixin
-from cdm.errors import ConflictError
 from cdm.pagination import LargeTablePaginator
 from customers import selectors, services
 from customers.models import (
@@ -22,7 +20,7 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_customer_data
-from cdm.admin import UseCaseTransactionsMixin
+from cdm.admin import ServiceRefusalsMixin, UseCaseTransactionsMixin
 from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
 
 class ExternalIdentityInline(ReadOnlyInline):
@@ -112,7 +110,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(UseCaseTransactionsMixin, RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin):
+class CustomerAdmin(ServiceRefusalsMixin, UseCaseTransactionsMixin, RestrictedAdminMixin, PolicyHistoryMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     paginator = LargeTablePaginator
     show_full_result_count = False
@@ -222,12 +220,6 @@ class CustomerAdmin(UseCaseTransactionsMixin, RestrictedAdminMixin, PolicyHistor
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ConflictError as exc:  # lost the race between the form's check and the save
-            messages.error(request, exc.message)
-            return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request, obj=None):
         return False  # erasure is a data-subject process, not a delete button
