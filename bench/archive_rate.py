@@ -22,12 +22,13 @@ seeded and the benchmark can run again.
 """
 
 from __future__ import annotations
-from cdm.access import SYSTEM
 
 import argparse
 import datetime
 
 from _common import Timer, context, print_figures, rate, setup_django
+
+from cdm.access import SYSTEM
 
 ARCHIVE_REASON_PREFIX = "archived:"
 

@@ -7,14 +7,12 @@ class CdmConfig(AppConfig):
     verbose_name = "CDM platform"
 
     def ready(self):
+        from axes.signals import user_locked_out
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.core import checks
 
-        from axes.signals import user_locked_out
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
-
-        from cdm import auth_events, middleware
-        from cdm import audit_receivers
+        from cdm import audit_receivers, auth_events, middleware
         from cdm.admin import admin_site_harden
         from cdm.crypto import check_keys
 

@@ -8,7 +8,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 
-
 # The deepest row a page may start at. Nobody reads page 400 of a search; a larger OFFSET costs the
 # database a scan of every row before it, and past 2**63 it is not even a number SQL takes.
 MAX_OFFSET = 10_000

@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-
 admin.site.site_header = "CDM administration"
 admin.site.site_title = "CDM"
 admin.site.index_title = "Customer data management"

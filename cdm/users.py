@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.models import GroupObjectPermissionBase
 
-from cdm.access import SYSTEM
 from cdm import access
+from cdm.access import SYSTEM
 from cdm.services import audit_record
 
 SENSITIVE_PERMISSIONS = frozenset({access.VIEW_SENSITIVE, access.CHANGE_SENSITIVE})

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from cdm.forms import focus_first_error, form_add_errors
 from consent import selectors, services
 from consent.forms import ConsentRecordForm
-from consent.panels import customer_consents_context
 from consent.models import ConsentRecord
+from consent.panels import customer_consents_context
 from customers.selectors import customer_get
 
 # Tells the 360° page to reload its timeline after a write.

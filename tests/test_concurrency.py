@@ -6,12 +6,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from cdm.access import SYSTEM
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from cdm.access import SYSTEM
 from customers import services
 from customers.models import Feedback, ServiceRequest
 from tests.factories import CustomerFactory

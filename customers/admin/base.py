@@ -1,6 +1,7 @@
 """What the customer admins share: policy-filtered history, read-only inlines, service-backed saves."""
 
 from django.contrib import admin
+
 from cdm import access
 from cdm.admin import RestrictedAdminMixin, UseCaseTransactionsMixin
 from cdm.pagination import LargeTablePaginator

@@ -1,12 +1,14 @@
 """Catalog rows: products and attribute definitions."""
 
 from django.contrib import admin
+
 from cdm.admin import CdmModelAdmin
 from customers import services
 from customers.models import (
     AttributeDefinition,
     Product,
 )
+
 
 class CatalogAdmin(CdmModelAdmin):
     def save_model(self, request, obj, form, change):

@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
-from cdm.forms import form_add_errors
+
 from cdm import access
-from cdm.admin import RestrictedAdminMixin
+from cdm.admin import RestrictedAdminMixin, ServiceRefusalsMixin, UseCaseTransactionsMixin
+from cdm.forms import form_add_errors
 from cdm.pagination import LargeTablePaginator
 from customers import selectors, services
+from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
 from customers.models import (
     AttributeDefinition,
     Customer,
@@ -20,8 +22,7 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_customer_data
-from cdm.admin import ServiceRefusalsMixin, UseCaseTransactionsMixin
-from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ServiceBackedAdmin, _adopt
+
 
 class ExternalIdentityInline(ReadOnlyInline):
     model = ExternalIdentity

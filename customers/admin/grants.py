@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
-from customers import services
+
 from cdm.admin import CdmModelAdmin, UseCaseTransactionsMixin
+from customers import services
 from customers.models import (
     CustomerGroupObjectPermission,
     CustomerUserObjectPermission,
 )
+
 
 class CustomerGrantAdmin(UseCaseTransactionsMixin, CdmModelAdmin):
     """Grants on one customer; created and revoked through the audited service."""

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
 from customers import services
+from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ReadOnlyRecordAdmin, ServiceBackedAdmin, _adopt
 from customers.models import (
     Activity,
     ExternalIdentity,
@@ -13,7 +15,7 @@ from customers.models import (
     ProductHolding,
     ServiceRequest,
 )
-from customers.admin.base import PolicyHistoryMixin, ReadOnlyInline, ReadOnlyRecordAdmin, ServiceBackedAdmin, _adopt
+
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(PolicyHistoryMixin, ServiceBackedAdmin, SimpleHistoryAdmin):

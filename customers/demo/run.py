@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-
-from cdm.access import SYSTEM
 from django.db import connection, connections, transaction
 
+from cdm.access import SYSTEM
 from customers.demo.constants import (
     DEMO_SYSTEM,
     MOVED_REASON,

@@ -1,7 +1,6 @@
 """What every run makes sure of first: the demo catalog, the teams and one demo login per role."""
 
 from __future__ import annotations
-from cdm.access import SYSTEM
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cdm import access
+from cdm.access import SYSTEM
 from cdm.models import Team
 from cdm.services import team_create
 from customers.demo.constants import TEAM_NAMES, demo_password

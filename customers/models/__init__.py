@@ -10,26 +10,26 @@ from customers.models.attributes import (  # noqa: F401
     CustomerAttribute,
 )
 from customers.models.customers import (  # noqa: F401
-    history_tracked_bulk_writes,
-    HistoryBypassError,
     UNTRACKED_FIELDS,
-    CustomerQuerySet,
     Customer,
-    SearchWord,
-    CustomerUserObjectPermission,
     CustomerGroupObjectPermission,
+    CustomerQuerySet,
+    CustomerUserObjectPermission,
+    HistoryBypassError,
+    SearchWord,
+    history_tracked_bulk_writes,
 )
 from customers.models.identity import (  # noqa: F401
     ExternalIdentity,
 )
 from customers.models.products import (  # noqa: F401
-    Product,
     Order,
     OrderLine,
+    Product,
     ProductHolding,
 )
 from customers.models.service import (  # noqa: F401
-    ServiceRequest,
-    Note,
     Feedback,
+    Note,
+    ServiceRequest,
 )

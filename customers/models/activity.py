@@ -2,8 +2,10 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from customers.querysets import CustomerRowQuerySet
+
 from customers.models.customers import Customer
+from customers.querysets import CustomerRowQuerySet
+
 
 class Activity(models.Model):
     """A behavioural event; `properties` is validated against the kind's typed schema."""

@@ -3,9 +3,10 @@
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
 from cdm.querysets import GlobalScopeQuerySet
-from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
+from customers.querysets import CustomerRowQuerySet
 
 
 class AttributeDefinition(models.Model):

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -11,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
 from cdm.crypto import encrypted
 from cdm.querysets import RestrictedQuerySet
 from customers.querysets import customer_scope_q
-
 
 _history_bulk_writes: ContextVar[bool] = ContextVar("history_bulk_writes", default=False)
 

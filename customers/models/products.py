@@ -3,9 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
 from cdm.querysets import GlobalScopeQuerySet
-from customers.querysets import CustomerRowQuerySet
 from customers.models.customers import Customer
+from customers.querysets import CustomerRowQuerySet
 
 
 class Product(models.Model):

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from customers.querysets import CustomerRowQuerySet
+
 from customers.models.customers import Customer
+from customers.querysets import CustomerRowQuerySet
+
 
 class ServiceRequest(models.Model):
     restrict_via = "customer"

@@ -1,6 +1,7 @@
 """Customers by number and as lists, within the user's rights; merged customers; counts."""
 
 from __future__ import annotations
+
 from django.db.models import (
     Exists,
     OuterRef,
@@ -9,13 +10,15 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+
 from cdm import access
-from customers.querysets import customer_add_teams, mark_checked
 from customers.models import Customer
 from customers.normalize import (
     normalize_text,
 )
+from customers.querysets import customer_add_teams, mark_checked
 from customers.selectors.search import customer_search
+
 
 def customer_list(*, user, status: str = Customer.Status.ACTIVE, query: str = "") -> QuerySet[Customer]:
     """Customers the user may see; active ones unless `status` asks for another status or "all".

@@ -1,8 +1,10 @@
 """Customers that may be the same person (the new-customer form and the 360° flag)."""
 
 from __future__ import annotations
+
 import operator
 from functools import reduce
+
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import (
@@ -16,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.lookups import GreaterThan
+
 from cdm import access
 from customers.models import Customer
 from customers.normalize import (
@@ -26,7 +29,6 @@ from customers.normalize import (
 )
 from customers.selectors.customers import SENSITIVE_FIELDS
 from customers.selectors.search import _email_or_none, _phone_or_none
-
 
 # What a possible duplicate is looked up by, as the new-customer form and the services pass it.
 MATCH_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country")

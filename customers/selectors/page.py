@@ -1,10 +1,12 @@
 """What the 360° page shows besides the service desk: history, timeline, products, live changes."""
 
 from __future__ import annotations
+
 from cdm import access
 from cdm.pagination import page_number
 from customers.models import UNTRACKED_FIELDS, Customer
 from customers.selectors.customers import SENSITIVE_FIELDS, _user_label
+
 
 def history_fields(user) -> list[str]:
     """Fields whose old → new values `user` may read in the change history."""

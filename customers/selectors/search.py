@@ -1,10 +1,12 @@
 """Search as you type: names (typos too), numbers, e-mail, phones, external and national IDs."""
 
 from __future__ import annotations
+
 import operator
 import re
 from functools import reduce
 from itertools import product
+
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import (
@@ -19,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.lookups import Lookup
+
 from cdm import access
 from cdm.crypto import blind_index_candidates
 from customers.models import Customer, ExternalIdentity

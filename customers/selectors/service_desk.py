@@ -1,11 +1,13 @@
 """The service desk's reads: open requests, my requests, assignees, notes, feedback."""
 
 from __future__ import annotations
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+
 from cdm import access
-from customers.querysets import checked_actions
 from customers.models import Customer
+from customers.querysets import checked_actions
 
 
 def service_requests_open(*, user, customer: Customer) -> QuerySet:

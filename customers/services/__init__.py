@@ -10,23 +10,23 @@ from customers.services.archive import (  # noqa: F401
 )
 from customers.services.base import (  # noqa: F401
     CREATE_FIELDS,
-    SENSITIVE_FIELDS,
     DERIVED_FIELDS,
+    SENSITIVE_FIELDS,
 )
 from customers.services.customers import (  # noqa: F401
-    customer_number_is_valid,
-    customer_number_new,
+    STATUS_PERM,
+    attribute_value_clean,
+    customer_attribute_set,
+    customer_bulk_update,
     customer_conflict,
     customer_create,
     customer_create_checked,
-    customer_update,
-    customer_bulk_update,
+    customer_number_is_valid,
+    customer_number_new,
     customer_restore,
-    STATUS_PERM,
     customer_touch_activity,
+    customer_update,
     external_identity_link,
-    customer_attribute_set,
-    attribute_value_clean,
 )
 from customers.services.grants import (  # noqa: F401
     GRANT_ACTIONS,
@@ -40,26 +40,26 @@ from customers.services.sensitive import (  # noqa: F401
     customer_reveal,
 )
 from customers.services.service_desk import (  # noqa: F401
-    service_request_reference_new,
-    service_request_create,
-    service_request_update,
     note_create,
     service_request_close,
+    service_request_create,
+    service_request_reference_new,
+    service_request_update,
 )
 from customers.services.survey import (  # noqa: F401
-    SURVEY_SALT,
     SURVEY_CHANNEL,
+    SURVEY_SALT,
+    service_request_survey_message,
+    service_request_survey_send,
+    survey_answer,
     survey_token_make,
     survey_token_read,
-    survey_answer,
-    service_request_survey_send,
-    service_request_survey_message,
 )
 from customers.services.transactional import (  # noqa: F401
-    order_create,
-    product_holding_create,
-    product_holding_change_status,
     activity_record,
-    feedback_record,
     catalog_save,
+    feedback_record,
+    order_create,
+    product_holding_change_status,
+    product_holding_create,
 )

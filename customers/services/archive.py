@@ -1,16 +1,20 @@
 """Archiving customers who went quiet (the nightly task)."""
 
 from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
 from cdm.use_cases import use_case
 from customers.models import (
     Customer,
 )
 from customers.services.customers import customer_bulk_update
+
 
 @dataclass
 class ArchiveReport:

@@ -2,19 +2,22 @@
 identities and typed attributes."""
 
 from __future__ import annotations
+
 import datetime
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
-from stdnum import luhn
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
-from cdm.use_cases import use_case
+from stdnum import luhn
+
 from cdm import access
 from cdm.errors import ConflictError
 from cdm.models import Team
 from cdm.services import audit_record
+from cdm.use_cases import use_case
 from customers.models import (
     AttributeDefinition,
     Customer,
@@ -24,7 +27,16 @@ from customers.models import (
 )
 from customers.normalize import normalize_customer_data, normalize_text
 from customers.querysets import customer_add_teams
-from customers.services.base import DERIVED_FIELDS, SENSITIVE_FIELDS, _check_editable, _customer_for, _full_clean, _require_perm, _save_with_history, _stored_values
+from customers.services.base import (
+    DERIVED_FIELDS,
+    SENSITIVE_FIELDS,
+    _check_editable,
+    _customer_for,
+    _full_clean,
+    _require_perm,
+    _save_with_history,
+    _stored_values,
+)
 
 # --- customer numbers -------------------------------------------------------------------
 

@@ -1,18 +1,18 @@
 """Per-customer grants: the exceptions to team rights, each one audited."""
 
 from __future__ import annotations
+
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.contrib.auth.models import Permission
 
+from cdm.services import audit_record
 from cdm.use_cases import use_case
 from cdm.users import object_right_givable
-from cdm.services import audit_record
 from customers.models import (
     Customer,
 )
 from customers.services.base import _require_perm
-
 
 GRANT_ACTIONS = ("view", "change")
 

@@ -1,10 +1,13 @@
 """The service desk's writes: service requests and complaints (log, change, close) and notes."""
 
 from __future__ import annotations
+
 import secrets
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from cdm import access
 from cdm.events import emit
 from cdm.use_cases import use_case
@@ -14,8 +17,9 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, get_restricted, _save_with_history, customer_to_add_to
+from customers.services.base import _full_clean, _require_perm, _save_with_history, customer_to_add_to, get_restricted
 from customers.services.customers import customer_touch_activity
+
 
 def service_request_reference_new() -> str:
     return f"SR-{secrets.randbelow(90_000_000) + 10_000_000}"

@@ -1,6 +1,7 @@
 """The satisfaction survey: the signed link, the answer, the e-mail."""
 
 from __future__ import annotations
+
 import secrets
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from cdm.access import SYSTEM
 from cdm.use_cases import use_case
 from customers.models import (
@@ -19,7 +21,6 @@ from customers.models import (
 )
 from customers.services.base import _save_with_history
 from customers.services.transactional import feedback_record
-
 
 SURVEY_SALT = "customers.survey"
 SURVEY_CHANNEL = "survey"

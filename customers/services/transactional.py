@@ -2,11 +2,14 @@
 and the catalog (products, attribute definitions)."""
 
 from __future__ import annotations
+
 from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
 from cdm.use_cases import use_case
 from customers.activity_schemas import validate_activity_properties
 from customers.models import (
@@ -19,8 +22,9 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, get_restricted, _save_with_history, customer_to_add_to
+from customers.services.base import _full_clean, _require_perm, _save_with_history, customer_to_add_to, get_restricted
 from customers.services.customers import customer_touch_activity
+
 
 @use_case
 def order_create(*, customer: Customer, by, order_number: str, placed_at, lines: list[dict],

@@ -1,6 +1,7 @@
 """Finding a customer, the 360° page, creating and editing a customer, revealing sensitive data."""
 
 from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,14 +11,15 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from cdm.forms import form_add_errors
+
 from cdm import access
 from cdm.errors import ConflictError
+from cdm.forms import form_add_errors
 from cdm.pagination import PeekPage
 from customers import selectors, services
-from customers.panels import panels_context
 from customers.forms import CustomerCreateForm, CustomerEditForm
 from customers.models import Customer
+from customers.panels import panels_context
 from customers.views.service_desk import service_desk_context
 
 # Results per page, also as-you-type: enough to scroll with the arrow keys, few enough to render at once.

@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
 from cdm import access
+from cdm.forms import focus_first_error, form_add_errors
+from cdm.pagination import page_number
 from cdm.querysets import perm_for
 from customers import selectors, services
-from customers.forms import (NoteForm, ServiceRequestCloseForm, ServiceRequestLogForm, ServiceRequestStatusForm)
+from customers.forms import NoteForm, ServiceRequestCloseForm, ServiceRequestLogForm, ServiceRequestStatusForm
 from customers.models import Feedback, Note, ServiceRequest
-from cdm.pagination import page_number
-from cdm.forms import focus_first_error, form_add_errors
-
 
 # Every successful htmx write says so: the 360° page reloads its timeline on this event.
 TIMELINE_CHANGED = "timeline-changed"

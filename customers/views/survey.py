@@ -5,11 +5,11 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from customers import services
-from customers.forms import (SurveyForm)
+
 from cdm.access import SYSTEM
 from cdm.forms import error_code, focus_first_error, form_add_errors
-
+from customers import services
+from customers.forms import SurveyForm
 
 # The token is in the URL: keep it out of other sites' Referer headers, search engines and caches.
 # ("no-referrer" would make browsers send "Origin: null" with the form, which CSRF checks refuse.)

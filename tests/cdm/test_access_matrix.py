@@ -3,12 +3,12 @@
 The pages themselves, for every role × scope, are in the entry-point matrix (tests/entry_points/).
 """
 
-from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from cdm import access
+from cdm.access import SYSTEM
 from customers.models import Customer
 from tests.factories import CustomerFactory, UserFactory
 

@@ -1,12 +1,12 @@
 """Sensitive data encrypted at rest, looked up through the blind index, and keys that can change safely."""
 
-from cdm.access import SYSTEM
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test import override_settings
 
+from cdm.access import SYSTEM
 from cdm.crypto import KeysChangedError, verify_keys, verify_keys_or_exit
 from customers import selectors, services
 from customers.models import Customer

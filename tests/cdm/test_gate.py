@@ -7,7 +7,7 @@ import pkgutil
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import connection
 
 from cdm import access
@@ -16,7 +16,7 @@ from cdm.models import Team
 from cdm.querysets import ACTIONS, GlobalScopeQuerySet, RestrictedQuerySet
 from cdm.use_cases import ActorRequired
 from customers.models import Customer, Note
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,8 @@
 import importlib
 
-from cdm.access import SYSTEM
-
 import pytest
 
+from cdm.access import SYSTEM
 from consent import services
 from consent.models import ConsentRecord, Purpose
 

@@ -1,10 +1,10 @@
 """Admin: consent records are read-only evidence; purposes and notice versions are saved through services."""
 
-from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 
 from cdm import access
+from cdm.access import SYSTEM
 from cdm.models import AuditEvent
 from consent.models import ConsentRecord, PrivacyNotice, Purpose
 from tests.factories import CustomerFactory, UserFactory

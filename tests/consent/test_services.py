@@ -1,12 +1,11 @@
-from cdm.access import SYSTEM
 import datetime
 
 import pytest
-
-from cdm.errors import NotFound
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from cdm.access import SYSTEM
+from cdm.errors import NotFound
 from cdm.models import AuditEvent
 from consent import services
 from consent.models import ConsentRecord

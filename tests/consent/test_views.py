@@ -1,11 +1,11 @@
 """The consents section and page, for every role of the demo cast."""
 
-from cdm.access import SYSTEM
 import re
 
 import pytest
 from django.urls import reverse
 
+from cdm.access import SYSTEM
 from cdm.models import AuditEvent
 from consent.models import ConsentRecord
 

@@ -1,6 +1,5 @@
 """The Django admin: saves go through the services, fields follow the field policy, big lists stay cheap."""
 
-from cdm.access import SYSTEM
 import re
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cdm.access import SYSTEM
 from cdm.models import AuditEvent
 from customers.models import Customer
 from tests.factories import CustomerFactory

@@ -1,6 +1,5 @@
 """Archiving inactive customers, restoring them, and the periodic clean-up."""
 
-from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from cdm.access import SYSTEM
 from cdm.services import platform_cleanup
 from customers import selectors, services
 from customers.models import Customer

@@ -3,7 +3,6 @@
 Possible matches show while the agent types; creating anyway needs a confirmation and is recorded.
 """
 
-from cdm.access import SYSTEM
 import datetime
 import re
 
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from cdm.access import SYSTEM
 from cdm.models import AuditEvent
 from customers import services
 from customers.models import Customer

@@ -1,6 +1,5 @@
 """The 360° page: what each role sees, the timeline, the live-record banner and the audited reveal."""
 
-from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -10,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cdm.access import SYSTEM
 from cdm.models import AuditEvent
 from customers import services
 from tests.factories import ProductFactory

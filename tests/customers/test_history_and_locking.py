@@ -1,7 +1,7 @@
-from cdm.access import SYSTEM
 import pytest
 from django.urls import reverse
 
+from cdm.access import SYSTEM
 from cdm.errors import ConflictError
 from customers import services
 from customers.models import Customer, HistoryBypassError, ProductHolding, ServiceRequest

@@ -1,4 +1,3 @@
-from cdm.access import SYSTEM
 import datetime
 
 import pytest
@@ -6,6 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cdm.access import SYSTEM
 from customers import services
 from customers.models import Customer
 from customers.normalize import (

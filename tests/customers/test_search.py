@@ -1,6 +1,5 @@
 """Finding a caller: search as you type over every identifier, ranked, within the user's rights."""
 
-from cdm.access import SYSTEM
 import dataclasses
 import re
 
@@ -13,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdm import access
+from cdm.access import SYSTEM
 from customers import selectors, services
 from customers.models import Customer, history_tracked_bulk_writes
 from customers.normalize import search_key, search_name_for

@@ -1,7 +1,6 @@
 """The service desk on a live call: log a request or complaint, change its status, close it with a
 resolution (and maybe a survey), add a note; every htmx write tells the 360° page to reload its timeline."""
 
-from cdm.access import SYSTEM
 import datetime
 import re
 
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 import cdm.celery
 from cdm import access
+from cdm.access import SYSTEM
 from customers import services
 from customers.models import Feedback, Note, ServiceRequest
 from tests.factories import CustomerFactory, UserFactory

@@ -1,7 +1,6 @@
 """The satisfaction survey: a signed, expiring link in an e-mail opens a public one-question page;
 the answer lands on the request as feedback. Expired, tampered or answered links get a friendly page."""
 
-from cdm.access import SYSTEM
 import re
 
 import pytest
@@ -10,6 +9,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 import cdm.celery
+from cdm.access import SYSTEM
 from customers import services
 from customers.models import Feedback
 from customers.tasks import service_request_send_survey

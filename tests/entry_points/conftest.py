@@ -4,7 +4,6 @@ placed in the scope of the case (own team, other team, other team with a view or
 Everything is built on first use (cached_property), so a case pays only for what its URL needs.
 """
 
-from cdm.access import SYSTEM
 from functools import cached_property
 
 import pytest
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cdm.access import SYSTEM
 from tests import factories as f
 
 # Distinctive, so a body that names the customer is never a coincidence.

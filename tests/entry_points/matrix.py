@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from cdm.access import SYSTEM
-
 import pytest
+
+from cdm.access import SYSTEM
 
 ROLES = ("anonymous", "agent", "agent-south", "marketer", "steward", "admin", "nobody")
 AGENTS = ("agent", "agent-south")
