@@ -2,11 +2,8 @@
 
 from django.contrib import admin
 
-from cdm import access
 from cdm.admin import RestrictedAdminMixin, UseCaseTransactionsMixin
 from cdm.pagination import LargeTablePaginator
-
-SENSITIVE = set(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
 
 
 def _adopt(obj, saved):

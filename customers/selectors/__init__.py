@@ -2,7 +2,6 @@
 importable from here (`from customers.selectors import customer_get`)."""
 
 from customers.selectors.customers import (  # noqa: F401
-    SENSITIVE_FIELDS,
     CustomerMerged,
     customer_create_teams,
     customer_get,

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cdm import access
+from cdm.access import SENSITIVE_FIELDS
 from customers.models import Customer
 from customers.normalize import (
     normalize_text,
@@ -99,8 +100,6 @@ def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> 
     return None if current is customer or current.status == Customer.Status.MERGED else current
 
 
-# Encrypted at rest and shown only through the audited reveal: lists and history never load them.
-SENSITIVE_FIELDS = access.CUSTOMER_FIELDS[access.FG.SENSITIVE]
 
 
 def customer_create_teams(*, user):

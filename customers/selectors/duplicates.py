@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThan
 
 from cdm import access
+from cdm.access import SENSITIVE_FIELDS
 from customers.models import Customer
 from customers.normalize import (
     normalize_country,
@@ -27,7 +28,6 @@ from customers.normalize import (
     normalize_text,
     search_name_for,
 )
-from customers.selectors.customers import SENSITIVE_FIELDS
 from customers.selectors.search import _email_or_none, _phone_or_none
 
 # What a possible duplicate is looked up by, as the new-customer form and the services pass it.

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from cdm import access
+from cdm.access import SENSITIVE_FIELDS
 from cdm.pagination import page_number
 from customers.models import UNTRACKED_FIELDS, Customer
-from customers.selectors.customers import SENSITIVE_FIELDS, _user_label
+from customers.selectors.customers import _user_label
 
 
 def history_fields(user) -> list[str]:
     """Fields whose old → new values `user` may read in the change history."""
     # Sensitive values never appear in history listings: the audited reveal is their only way out.
-    hidden = UNTRACKED_FIELDS | {"version", "national_id_index"} | set(access.CUSTOMER_FIELDS[access.FG.SENSITIVE])
+    hidden = UNTRACKED_FIELDS | {"version", "national_id_index"} | set(SENSITIVE_FIELDS)
     return [f for f in access.customer_fields(user) if Customer._meta.get_field(f).editable and f not in hidden]
 
 
