@@ -252,6 +252,21 @@ def check_address(data: dict) -> tuple[dict, str, dict]:
 
 
 _ADDRESS_ERROR_FIELDS = {"country_code": "country", "country_area": "region", "street_address": "address_line1"}
+_ADDRESS_ISSUE_WORDS = {"required": _("missing"), "invalid": _("not valid for this country"),
+                        "forbidden": _("not used in this country")}
+
+
+def address_issues_text(issues: dict) -> str:
+    """What the address check found, in words: "Postal code: not valid for this country; City: missing"."""
+    from customers.models import Customer
+
+    def label(field):
+        try:
+            return str(Customer._meta.get_field(field).verbose_name).capitalize()
+        except Exception:  # a field name the library knows and the model does not
+            return field.replace("_", " ").capitalize()
+
+    return "; ".join(f"{label(field)}: {_ADDRESS_ISSUE_WORDS.get(code, code)}" for field, code in (issues or {}).items())
 
 _TEXT_FIELDS = ("given_name", "family_name", "company", "job_title", "source_detail")
 

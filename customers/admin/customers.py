@@ -21,7 +21,7 @@ from customers.models import (
     ProductHolding,
     ServiceRequest,
 )
-from customers.normalize import normalize_customer_data
+from customers.normalize import address_issues_text, normalize_customer_data
 
 
 class ExternalIdentityInline(ReadOnlyInline):
@@ -176,13 +176,18 @@ class CustomerAdmin(ServiceRefusalsMixin, UseCaseTransactionsMixin, RestrictedAd
                     "— every reveal is recorded in the audit log.")}))
                 continue
             # `version` travels as the hidden field of the identity section (optimistic locking).
-            fields = [f for f in names if f not in ("national_id_index", "version")]
+            fields = [("address_issues_text" if f == "address_issues" else f) for f in names
+                      if f not in ("national_id_index", "version")]
             if creating:
                 fields = [f for f in fields if f not in access.SYSTEM_FIELDS]
             if group == access.FG.IDENTITY:
                 fields = fields + ["version", "change_reason"]
             sets.append((access.FG(group).label, {"fields": fields}))
         return sets
+
+    @admin.display(description=_("address issues"))
+    def address_issues_text(self, obj):
+        return address_issues_text(obj.address_issues) or "–"
 
     def get_readonly_fields(self, request, obj=None):
         visible = access.customer_fields(request.user)
@@ -193,7 +198,9 @@ class CustomerAdmin(ServiceRefusalsMixin, UseCaseTransactionsMixin, RestrictedAd
             editable.discard("team")  # moving a customer between teams is its own use case
         if not self.has_change_permission(request, obj) and obj is not None:
             editable = set()
-        return [f for f in visible if f not in editable and f not in ("national_id_index", "version")]
+        readonly = [f for f in visible if f not in editable and f not in ("national_id_index", "version")]
+        # The check's findings in words, not the JSON they are stored as.
+        return [("address_issues_text" if f == "address_issues" else f) for f in readonly]
 
     def get_inlines(self, request, obj):
         if obj is None:

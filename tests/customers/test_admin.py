@@ -242,3 +242,13 @@ def test_every_admin_path_that_shows_a_sensitive_value_is_audited(client, users,
     shown = "AB123456C" in response.content.decode()
     audited = AuditEvent.objects.filter(action="customer.reveal", object_id=str(customer.pk), actor=steward).count()
     assert shown and audited == 1
+
+
+def test_the_address_check_says_what_it_found_in_words_not_json(client, users, north):
+    customer = CustomerFactory(team=north, address_line1="1 Main St", postal_code="ABCDE", city="Springfield",
+                               region="ZZ", country="US")
+    assert customer.address_issues  # the check failed
+    client.force_login(users["steward"])
+    body = client.get(reverse("admin:customers_customer_change", args=[customer.pk])).content.decode()
+    assert "Postal code: not valid for this country" in body
+    assert "&quot;postal_code&quot;: &quot;invalid&quot;" not in body and '"postal_code": "invalid"' not in body
