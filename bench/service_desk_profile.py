@@ -130,11 +130,41 @@ def _interesting(stats: pstats.Stats, top: int):
     return sorted(marked, key=lambda kv: -kv[1][3]) + sorted(app, key=lambda kv: -kv[1][3])[:top]
 
 
+def _cache_rights(agent) -> None:
+    """Hand every user object loaded for `agent` the rights cdm.access and ModelBackend would load: what a
+    per-session cache (with invalidation when rights change) would save. Patches django.contrib.auth.get_user
+    in this process; nothing is stored."""
+    import copy
+
+    from django.contrib import auth
+    from django.contrib.auth.backends import ModelBackend
+
+    from cdm import access
+
+    ready = {"_cdm_rights": copy.deepcopy(access._load_rights(agent))}
+    ModelBackend().get_all_permissions(agent)
+    ready |= {name: set(getattr(agent, name)) for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache")}
+    original = auth.get_user
+
+    def get_user(request):
+        user = original(request)
+        if user.pk == agent.pk:
+            for name, value in ready.items():
+                setattr(user, name, copy.copy(value))
+        return user
+
+    auth.get_user = get_user
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30, help="requests per kind (default 30)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) the slowest query of each")
     parser.add_argument("--top", type=int, default=25, help="functions to list per request from cProfile (cumulative)")
+    parser.add_argument("--cached-rights", action="store_true", help="what-if: the agent's rights and model "
+                        "permissions come ready with the user (as a per-session cache would give them), in this "
+                        "process only: no rights or permission query, no building of them")
+    parser.add_argument("--only", action="append", help="run only the cases whose title contains this")
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -165,7 +195,11 @@ def main() -> None:
         "search: the sample's name callers": lambda i: ("/customers/", {"q": names[i % len(names)]["q"]}, hx),
         "360° page": lambda i: (f"/customers/{callers[i % len(callers)]['customer_number']}/", None, {}),
     }
-    print(f"Where the time goes: {total:,} customers, agent of team North, {args.repeat} requests per kind, "
+    if args.cached_rights:
+        _cache_rights(agent)
+    if args.only:
+        cases = {t: c for t, c in cases.items() if any(o in t for o in args.only)}
+    print(f"Where the time goes{' (what-if: rights cached per session)' if args.cached_rights else ''}: {total:,} customers, agent of team North, {args.repeat} requests per kind, "
           f"in process (test client, DEBUG off)")
     print(f"load average {load_average()}; PostgreSQL {json.dumps(plan_settings())}")
     for path, params, headers in (case(0) for case in cases.values()):  # warm up
