@@ -48,6 +48,46 @@ def context() -> list[tuple[str, str]]:
                            f"synchronous_commit {sync})")]
 
 
+# The PostgreSQL settings a query plan and its timing depend on (printed beside latency figures).
+PLAN_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit",
+                 "max_parallel_workers_per_gather")
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
+
+
+def plan_settings() -> dict[str, str]:
+    """PLAN_SETTINGS, the server version and the size of the current database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in PLAN_SETTINGS)
+                       + ", current_setting('server_version'), pg_size_pretty(pg_database_size(current_database()))")
+        *values, version, size = cursor.fetchone()
+    return {**dict(zip(PLAN_SETTINGS, values)), "server_version": version, "database_size": size}
+
+
+# Django with DEBUG off, as README.md's "Production" section runs it, on the data `seed_demo` wrote with
+# DEBUG on: the development keys of cdm/settings.py. SECRET_KEY cannot be the development one with DEBUG
+# off (cdm/settings.py refuses it), so it is a benchmark key and the development one is its fallback: the
+# seed's encrypted values (signed and encrypted with the development key) stay readable, and gunicorn's
+# start-up check of the key canary (cdm/crypto.py) passes. No TLS on loopback: no HTTPS redirect.
+DEV_SECRET_KEY = "django-insecure-cdm-development-only-never-use-in-production"  # cdm/settings.py
+DEV_BLIND_INDEX_KEY = "cdm-development-blind-index-key"  # cdm/settings.py
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
+    "SECRET_KEY_FALLBACKS": DEV_SECRET_KEY,
+    "CRYPTOGRAPHY_KEY": DEV_SECRET_KEY,
+    "CDM_BLIND_INDEX_KEY": DEV_BLIND_INDEX_KEY,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "CDM_PUBLIC_BASE_URL": "http://127.0.0.1:8200",
+    "SECURE_SSL_REDIRECT": "0",
+    "LOG_LEVEL": "WARNING",
+}
+
+
 def table_count(model) -> int:
     from django.db import connection
 
