@@ -265,22 +265,34 @@ def forget_rights(user) -> None:
         delattr(user, name)
 
 
-def _load_rights(user) -> dict:
-    """The user's groups (roles) and object rights, in one query, kept on the user object (one request).
+_MODEL_PERMISSION = "<model permission>"  # the third column's marker for rows that are model permissions
 
+
+def _load_rights(user) -> dict:
+    """The user's groups (roles), model permissions and object rights, in one query, kept on the user
+    object (one request).
+
+    "perms": {"app_label.codename"}, the user's and their groups' (Django's ModelBackend would read them
+    in two more queries: cdm.auth_backends.RightsBackend answers from here).
     "objects": {(target, codename): ids, or None when there are too many to list: see object_ids}.
     Lists, not subqueries: a customer query carrying the permission subqueries takes PostgreSQL 2-3 ms
     to plan, and Django as long to compile, for every query of every page.
     """
     from django.apps import apps
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
     from django.db.models import CharField, IntegerField, Value
+    from django.db.models.functions import Concat
 
     cached = getattr(user, "_cdm_rights", None)
     if cached is not None:
         return cached
     columns = ("permission__codename", "content_object_id")
-    parts = [Group.objects.filter(user=user).values_list("name", Value(0, IntegerField()), Value("", CharField()))]
+    zero, perm = Value(0, IntegerField()), Value(_MODEL_PERMISSION, CharField())
+    label = Concat("content_type__app_label", Value("."), "codename", output_field=CharField())
+    parts = [Group.objects.filter(user=user).values_list("name", zero, Value("", CharField())),
+             # order_by(): Permission's default ordering is not allowed inside a UNION.
+             Permission.objects.filter(user=user).order_by().values_list(label, zero, perm),
+             Permission.objects.filter(group__user=user).order_by().values_list(label, zero, perm)]
     for source in _OBJECT_RIGHTS.values():
         where = {"permission__codename__endswith": source.codename_suffix}
         parts.append(apps.get_model(source.user_model).objects.filter(user=user, **where)
@@ -288,14 +300,18 @@ def _load_rights(user) -> dict:
         parts.append(apps.get_model(source.group_model).objects.filter(group__user=user, **where)
                      .values_list(*columns, Value(source.target, CharField())))
     groups: set[str] = set()
+    perms: set[str] = set()
     objects: dict[tuple[str, str], set[int]] = {}
     for name, object_id, target in parts[0].union(*parts[1:], all=True):
         if not target:
             groups.add(name)
+        elif target == _MODEL_PERMISSION:
+            perms.add(name)
         else:
             objects.setdefault((target, name), set()).add(object_id)
     user._cdm_rights = cached = {
         "groups": groups,
+        "perms": perms,
         "objects": {key: sorted(ids) if len(ids) <= SCOPE_GRANTS_INLINE else None for key, ids in objects.items()},
     }
     return cached

@@ -65,10 +65,10 @@ def test_the_timeline_is_newest_first_and_paginated(client, busy, users):
     assert "Old note 24" in older and "Router keeps rebooting" not in older
 
 
-# The 360° page's queries for an agent: session, user, two for permissions, one for roles; the customer
+# The 360° page's queries for an agent: session, user, one for roles, permissions and rights; the customer
 # (with "may change" folded in); open requests, notes, feedback; purposes and consents; holdings; the
 # timeline (one UNION); history; possible duplicates; the assignees and the purposes for the two forms.
-PAGE_QUERIES = 17
+PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("username", ["agent", "steward"])
