@@ -252,7 +252,8 @@ register_object_rights(TEAM_RIGHTS)
 
 
 # Attributes of the user object that hold rights for the length of one request.
-_RIGHTS_CACHES = ("_cdm_rights", "_cdm_roles", "_perm_cache", "_user_perm_cache", "_group_perm_cache")
+_RIGHTS_CACHES = ("_cdm_rights", "_cdm_roles", "_cdm_rights_version", "_perm_cache", "_user_perm_cache",
+                  "_group_perm_cache")
 
 
 def forget_rights(user) -> None:
@@ -310,11 +311,61 @@ def _load_rights(user) -> dict:
         else:
             objects.setdefault((target, name), set()).add(object_id)
     user._cdm_rights = cached = {
+        "_version": getattr(user, "_cdm_rights_version", None),
         "groups": groups,
         "perms": perms,
         "objects": {key: sorted(ids) if len(ids) <= SCOPE_GRANTS_INLINE else None for key, ids in objects.items()},
     }
     return cached
+
+
+# --- rights kept in the session between requests ---------------------------------------------
+
+# Bumped by every change of groups, permissions, object rights or user flags (cdm.apps receivers,
+# sync_roles): a session's copy of its user's rights is valid only under the version it was read at.
+RIGHTS_VERSION_KEY = "cdm:rights-version"
+_RIGHTS_SESSION_KEY = "_cdm_rights"
+
+
+def rights_version() -> int:
+    from django.core.cache import cache
+
+    return cache.get_or_set(RIGHTS_VERSION_KEY, 1)
+
+
+def rights_changed() -> None:
+    """Every session reads its user's rights afresh on its next request."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(RIGHTS_VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value differs from what sessions hold
+        cache.set(RIGHTS_VERSION_KEY, rights_version() + 1)
+
+
+def rights_to_session(session, user) -> None:
+    """Keep the rights read during this request in the session, under the current version."""
+    rights = getattr(user, "_cdm_rights", None)
+    if rights is None or rights.get("_version") is None \
+            or session.get(_RIGHTS_SESSION_KEY, {}).get("version") == rights["_version"]:
+        return
+    session[_RIGHTS_SESSION_KEY] = {
+        "user": user.pk, "version": rights["_version"], "groups": sorted(rights["groups"]),
+        "perms": sorted(rights["perms"]),
+        "objects": [[target, codename, ids] for (target, codename), ids in rights["objects"].items()],
+    }
+
+
+def rights_from_session(session, user) -> bool:
+    """Adopt the session's copy of the user's rights if it is theirs and current; True if adopted."""
+    kept = session.get(_RIGHTS_SESSION_KEY)
+    version = rights_version()
+    if not kept or kept.get("user") != user.pk or kept.get("version") != version:
+        user._cdm_rights_version = version  # what a fresh read will be valid under
+        return False
+    user._cdm_rights = {"groups": set(kept["groups"]), "perms": set(kept["perms"]), "_version": version,
+                        "objects": {(target, codename): ids for target, codename, ids in kept["objects"]}}
+    return True
 
 
 def object_ids(user, target: str, codename: str):
@@ -392,3 +443,4 @@ def sync_roles(**kwargs) -> None:
         group, _created = Group.objects.get_or_create(name=role.name)
         wanted = [index[p] for p in role_permissions(role) if p in index]
         group.permissions.set(wanted)
+    rights_changed()

@@ -20,8 +20,11 @@ class CdmConfig(AppConfig):
         post_migrate.connect(_after_migrate, dispatch_uid="cdm.after_migrate")
         checks.register(check_keys, checks.Tags.security)
         User = get_user_model()
-        for through in (User.groups.through, User.user_permissions.through):
+        from django.contrib.auth.models import Group
+
+        for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
             m2m_changed.connect(_rights_changed_m2m, sender=through, dispatch_uid=f"cdm.rights.{through.__name__}")
+        post_save.connect(_user_saved, sender=User, dispatch_uid="cdm.rights.user_saved")
         post_save.connect(_object_right_changed, dispatch_uid="cdm.rights.object_saved")
         post_delete.connect(_object_right_changed, dispatch_uid="cdm.rights.object_deleted")
         user_login_failed.connect(auth_events.login_failed, dispatch_uid="cdm.login_failed")
@@ -57,19 +60,34 @@ def _after_migrate(sender, app_config=None, **kwargs):
 
 
 def _rights_changed_m2m(sender, instance, action, reverse, **kwargs):
-    from cdm.access import forget_rights
+    """A user's groups or permissions, or a group's permissions, changed (from either side)."""
+    from django.contrib.auth.models import Group
 
-    if action.startswith("post_") and not reverse:
+    from cdm.access import forget_rights, rights_changed
+
+    if action.startswith("post_"):
+        rights_changed()
+        if not reverse and not isinstance(instance, Group):
+            forget_rights(instance)
+
+
+def _user_saved(sender, instance, update_fields=None, **kwargs):
+    """Active, staff or superuser may have changed (a login only touches last_login)."""
+    from cdm.access import forget_rights, rights_changed
+
+    if update_fields is None or not set(update_fields) <= {"last_login", "password"}:
+        rights_changed()
         forget_rights(instance)
 
 
 def _object_right_changed(sender, instance, **kwargs):
     """A guardian row of a registered kind (team rights, customer grants) was written: the user's cached
     rights are stale."""
-    from cdm.access import forget_rights, object_rights_sources
+    from cdm.access import forget_rights, object_rights_sources, rights_changed
 
     label = sender._meta.label
     if any(label in (s.user_model, s.group_model) for s in object_rights_sources()):
+        rights_changed()
         user = getattr(instance, "user", None)
         if user is not None:
             forget_rights(user)

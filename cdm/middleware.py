@@ -15,6 +15,8 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import ngettext
 
+from cdm import access
+
 # Requests a page makes by itself (the live-record poll of the 360° and edit pages) send this header.
 # They are not activity: an open tab polling every few seconds must not keep a session alive forever.
 BACKGROUND_HEADER = "X-CDM-Background"
@@ -44,10 +46,38 @@ class PrivateCacheMiddleware:
 
 
 def session_started(sender, request, user, **kwargs) -> None:
-    """user_logged_in (connected in CdmConfig.ready): the clocks start at sign-in, in the session login() saves."""
+    """user_logged_in (connected in CdmConfig.ready): the clocks start at sign-in, and the user's rights are
+    read once into the session login() saves (RightsInSessionMiddleware)."""
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_STARTED] = session[SESSION_ACTIVE] = int(time.time())
+        if settings.CDM_RIGHTS_IN_SESSION and user.is_active and not user.is_superuser:
+            access.forget_rights(user)
+            access.rights_from_session(session, user)
+            access.user_roles(user)  # one query: groups, permissions, object rights
+            access.rights_to_session(session, user)
+
+
+class RightsInSessionMiddleware:
+    """A user's rights (groups, model permissions, team rights, grants) are read once per session instead
+    of once per request: the session keeps them under the rights version (cdm.access.rights_version), which
+    every change of rights bumps, so a change reaches every open session at its next request.
+
+    On with CDM_RIGHTS_IN_SESSION (default: when CDM_CACHE_URL names a shared cache, or with DEBUG on);
+    a per-process cache would not tell the other server processes of a change."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if not settings.CDM_RIGHTS_IN_SESSION or user is None or not user.is_authenticated or user.is_superuser:
+            return self.get_response(request)
+        access.rights_from_session(request.session, user)
+        response = self.get_response(request)
+        if request.user.is_authenticated and request.user.pk == user.pk:  # not signed out meanwhile
+            access.rights_to_session(request.session, user)
+        return response
 
 
 def is_background(request) -> bool:

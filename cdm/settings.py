@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages; WhiteNoise (above) has already answered static files.
+    "cdm.middleware.RightsInSessionMiddleware",
     "cdm.middleware.PrivateCacheMiddleware",
     "cdm.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,6 +157,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A cache shared by every server process (Redis, e.g. redis://127.0.0.1:6379/1): sessions are read from
+# it, and each user's rights are kept in their session between requests (cdm.middleware). Without it,
+# a per-process cache; rights are then kept in the session only with DEBUG on (one process).
+CDM_CACHE_URL = os.environ.get("CDM_CACHE_URL", "")
+if CDM_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CDM_CACHE_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CDM_RIGHTS_IN_SESSION = env_bool("CDM_RIGHTS_IN_SESSION", bool(CDM_CACHE_URL) or DEBUG)
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses every login (site, admin, API basic auth) of a locked-out user or address.

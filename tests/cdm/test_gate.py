@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.urls import reverse
 
 from cdm import access
 from cdm.access import SYSTEM
@@ -136,3 +137,26 @@ def test_nested_use_cases_join_the_callers_transaction(transactional_db, users):
     north = Team.objects.get(name="North")
     created = services.customer_create_checked(by=SYSTEM, team=north, family_name="Durable", given_name="Dora")
     assert Customer.objects.filter(pk=created.pk).exists()
+
+
+def _rights_queries(ctx) -> int:
+    return sum("auth_group" in q["sql"] and "UNION" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_rights_are_read_once_per_session_and_a_change_reaches_open_sessions(client, users, north, south):
+    """issue 9, 6: the per-request floor. Rights live in the session under a version every change bumps."""
+    from django.test.utils import CaptureQueriesContext
+
+    agent = users["agent"]
+    other = CustomerFactory(team=south)
+    client.force_login(agent)  # the login reads the rights once
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(other.get_absolute_url()).status_code == 404
+        assert client.get(reverse("customers:list")).status_code == 200
+    assert _rights_queries(ctx) == 0
+    agent.groups.add(south.group)  # e.g. in the admin, by someone else: the open session learns of it
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(other.get_absolute_url()).status_code == 200
+    assert _rights_queries(ctx) == 1
+    agent.groups.remove(south.group)
+    assert client.get(other.get_absolute_url()).status_code == 404
