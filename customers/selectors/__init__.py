@@ -5,6 +5,7 @@ from customers.selectors.customers import (  # noqa: F401
     CustomerMerged,
     customer_create_teams,
     customer_get,
+    customer_version_get,
     customer_list,
     customer_resolve_merged,
     customer_stats,

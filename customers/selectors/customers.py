@@ -86,6 +86,13 @@ def customer_get(*, user, customer_number: str, action: str = "view", follow_mer
     return customer
 
 
+def customer_version_get(*, user, customer_number: str) -> Customer:
+    """What the open page's poll needs every few seconds: the customer's version, in one narrow query
+    (no team, owner or 40 columns, nothing decrypted); outside the user's rights a 404 as everywhere."""
+    return get_object_or_404(Customer.objects.restrict(user, "view").only("pk", "customer_number", "version"),
+                             customer_number=customer_number)
+
+
 def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> Customer | None:
     """The customer a merged customer lives on in (following merges of merges), if `user` may see it."""
     visible = Customer.objects.restrict(user, "view").only("pk", "customer_number", "status", "merged_into")

@@ -166,7 +166,7 @@ def customer_timeline(request, customer_number):
 @login_required
 def customer_version(request, customer_number):
     """Polled by the open page: says so when someone else changed the record meanwhile."""
-    customer = selectors.customer_get(user=request.user, customer_number=customer_number)
+    customer = selectors.customer_version_get(user=request.user, customer_number=customer_number)
     try:
         loaded = int(request.GET.get("v", customer.version))
     except ValueError:
