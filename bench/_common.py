@@ -85,6 +85,9 @@ PRODUCTION_ENV = {
     "CDM_PUBLIC_BASE_URL": "http://127.0.0.1:8200",
     "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
+    # Production keeps sessions and each user's rights in a shared cache (README: CDM_CACHE_URL); give the
+    # benchmark a Redis of its own (BENCH_CACHE_URL), or it measures the no-cache fallback.
+    "CDM_CACHE_URL": os.environ.get("BENCH_CACHE_URL", ""),
 }
 
 
