@@ -162,11 +162,14 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
 
     if fragments:
         candidates = _candidates(queryset, reduce(operator.or_, fragments))
-        near_miss = _near_miss_condition(key) if postgres and name_query and len(candidates) < NEAR_MISS_BELOW else None
+        short = postgres and name_query and len(candidates) < NEAR_MISS_BELOW  # all the exact matches, then
+        near_miss = _near_miss_condition(key, typed_found=True) if short else None
         if near_miss is not None:
+            # The corrected names, bounded the same way, found in the page's own query (a subquery).
             ranks[RANK_SIMILAR].append(near_miss)
-            candidates = list(dict.fromkeys([*candidates, *_candidates(queryset, near_miss)]))[:NAME_CANDIDATES]
-        if candidates:
+            wider = near_miss | Q(pk__in=candidates) if candidates else near_miss
+            finds.append(Q(pk__in=_candidates_query(queryset, wider)))
+        elif candidates:
             finds.append(Q(pk__in=candidates))
 
     conditions = {rank: reduce(operator.or_, qs) for rank, qs in ranks.items() if qs}
@@ -186,6 +189,11 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
 
 
 def _candidates(queryset: QuerySet[Customer], condition: Q) -> list[int]:
+    """Up to NAME_CANDIDATES pks of `queryset` matching `condition` (see _candidates_query)."""
+    return list(_candidates_query(queryset, condition))
+
+
+def _candidates_query(queryset: QuerySet[Customer], condition: Q) -> QuerySet:
     """Up to NAME_CANDIDATES pks of `queryset` matching `condition`, unordered: as the index finds them.
 
     The team scope of `queryset` (restrict: `team_id IN (...)`) is checked on the rows the name index
@@ -194,7 +202,7 @@ def _candidates(queryset: QuerySet[Customer], condition: Q) -> list[int]:
     """
     qs = queryset.filter(condition).order_by().select_related(None).values_list("pk", flat=True)[:NAME_CANDIDATES]
     qs.query.where = _team_not_indexed(qs.query.where)
-    return list(qs)
+    return qs
 
 
 def _team_not_indexed(node):
@@ -220,7 +228,7 @@ class _NotIndexed(Func):
         super().__init__(column, output_field=column.output_field)
 
 
-def _near_miss_condition(key: str) -> Q | None:
+def _near_miss_condition(key: str, typed_found: bool = False) -> Q | None:
     """PostgreSQL: names in which every typed word appears, or a known word that looks like it.
 
     "lovlace" → Lovelace, "jose garsia" → José García. Each word of 3 letters or more is corrected
@@ -229,7 +237,8 @@ def _near_miss_condition(key: str) -> Q | None:
     trigram index on search_name answers from a few posting lists instead of comparing the typed
     text with every name. A word that is neither known nor like a known one ("hose" misheard for
     "jose") is left out as long as a longer word remains. None when nothing would differ from the
-    exact conditions.
+    exact conditions. `typed_found`: the caller has the names matching the words as typed already
+    (customer_search's candidates), so their own branch is left out (it re-reads the same posting lists).
     """
     from django.contrib.postgres.lookups import TrigramSimilar
     from django.contrib.postgres.search import TrigramSimilarity
@@ -264,6 +273,8 @@ def _near_miss_condition(key: str) -> Q | None:
     arms = list(product(*choices))
     if len(arms) > NEAR_MISS_MAX_BRANCHES:
         return reduce(operator.and_, (reduce(operator.or_, (_spaced_like(f) for f in c)) for c in choices))
+    if typed_found and kept == key.split(" "):
+        arms = arms[1:]  # the first is every word as typed: the exact condition (_name_has)
     # One AND per combination of spellings, ORed: each is one scan of the trigram index intersecting
     # its words' posting lists. PostgreSQL would factor a condition found in every arm out of the OR
     # ("thomas he": '% he%') and, misjudging how common it is, read its long posting list alone and

@@ -168,6 +168,18 @@ def test_a_common_name_ranks_a_bounded_set_and_an_exact_identifier_is_still_foun
     assert len(_results(_search(client, users["agent"], "godwin"))) == 11
 
 
+@postgres_only
+def test_a_typo_of_a_common_name_is_bounded_too_on_postgres(client, users, north, monkeypatch):
+    """"smiht" is corrected to every Smith: the corrected names are bounded like the name as typed."""
+    from customers.selectors import search
+
+    monkeypatch.setattr(search, "NAME_CANDIDATES", 3)
+    namesakes = {CustomerFactory(team=north, given_name=f"Mary{i:02d}", family_name="Lovelace", phone="",
+                                 email="").customer_number for i in range(10)}
+    found = _results(_search(client, users["agent"], "lovelase"))
+    assert len(found) == 3 and set(found) <= namesakes
+
+
 def test_a_common_name_is_bounded_within_the_users_scope_not_the_whole_table(client, users, north, south,
                                                                             monkeypatch):
     """The bound counts the customers the agent may see: another team's namesakes cannot crowd them out."""
