@@ -106,10 +106,10 @@ def customer_search(*, queryset: QuerySet[Customer], user, query: str) -> QueryS
     IDs) are not bounded: they are always found and ranked first.
 
     Near misses are looked for only when the name as typed matches fewer than NEAR_MISS_BELOW
-    customers (the first page would be short): the candidate query decides, and only then come the
-    lexicon's query and one for the corrected names (bounded the same way). So a name search makes
-    the candidate query and the page's (and the external-ID look-up for a single word), two more
-    when the name as typed leaves the page short; none of them grows with the matches.
+    customers (the first page would be short): the candidate query decides, and only then comes the
+    lexicon's query; the corrected names (bounded the same way) join the page's query as a subquery.
+    So a name search makes the candidate query and the page's (and the external-ID look-up for a
+    single word), one more when the name as typed leaves the page short; none grows with the matches.
     """
     query = search_query_clean(query)
     if not query:
