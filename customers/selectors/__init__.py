@@ -36,6 +36,7 @@ from customers.selectors.search import (  # noqa: F401
     RANK_SIMILAR,
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_WORDS,
+    NAME_CANDIDATES,
     customer_search,
     search_query_clean,
     search_query_kind,

@@ -70,6 +70,7 @@ def customer_list(request):
         "shortened": selectors.search_query_shortened(query), "max_words": selectors.SEARCH_MAX_WORDS,
         # An identifier that finds no one is a mistyped identifier, not a new customer (issue 9, 5.9).
         "query_kind": selectors.search_query_kind(query) if query else "",
+        "name_bound": selectors.NAME_CANDIDATES,  # a name search ranks at most this many: "at least" that many
     }
     # htmx rebuilding the page from its history (a cache miss after Back) needs the whole page.
     partial = bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request

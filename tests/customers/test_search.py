@@ -486,3 +486,15 @@ def test_an_identifier_that_finds_no_one_does_not_invite_a_new_customer(client, 
     assert ("New customer</a>" in body) is invites  # the results as the agent types (the menu always has one)
     if query.isdigit():
         assert "Check the number with the caller" in body
+
+
+def test_a_bounded_name_search_says_at_least_on_its_last_page(client, users, north, monkeypatch):
+    from customers.selectors import search
+
+    monkeypatch.setattr(search, "NAME_CANDIDATES", 3)
+    monkeypatch.setattr("customers.views.customers.selectors.NAME_CANDIDATES", 3)
+    for given in ("Ann", "Bea", "Cat", "Dot"):
+        CustomerFactory(team=north, given_name=given, family_name="Boundsworth")
+    client.force_login(users["agent"])
+    body = client.get(reverse("customers:list"), {"q": "boundsworth"}).content.decode()
+    assert "At least 3 customers match" in body
