@@ -243,7 +243,7 @@ def _session_for(user) -> str:
 
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "cdm.auth_backends.RightsBackend"  # as a login through the site would
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store[SESSION_STARTED] = store[SESSION_ACTIVE] = int(time.time())
     store.create()
