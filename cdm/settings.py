@@ -172,7 +172,7 @@ CDM_RIGHTS_IN_SESSION = env_bool("CDM_RIGHTS_IN_SESSION", bool(CDM_CACHE_URL) or
 AUTHENTICATION_BACKENDS = [
     # First: refuses every login (site, admin, API basic auth) of a locked-out user or address.
     "axes.backends.AxesStandaloneBackend",
-    # Django's model permissions, read in the request's one rights query (cdm.access._load_rights).
+    # Django's model permissions, read in the request's one rights query (cdm.rights._load_rights).
     "cdm.auth_backends.RightsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]

@@ -106,9 +106,9 @@ def test_restrict_costs_one_scope_query_per_request_whatever_the_number_of_teams
 
 
 def test_very_many_grants_stay_a_subquery(users, pair, monkeypatch):
-    from cdm import access
+    from cdm import rights
 
-    monkeypatch.setattr(access, "SCOPE_GRANTS_INLINE", 0)
+    monkeypatch.setattr(rights, "SCOPE_GRANTS_INLINE", 0)
     agent_south = users["agent-south"]
     assign_perm("customers.view_customer", agent_south, pair["north"])
     restricted = Customer.objects.restrict(agent_south, "view")
