@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,16 +17,11 @@ from cdm.use_cases import use_case
 from consent.models import ConsentRecord, PrivacyNotice, Purpose
 from customers.models import Customer
 from customers.services import customer_touch_activity
-from customers.services.base import customer_to_add_to
+from customers.services.base import customer_to_add_to, require_perm
 
 RECORD_PERM = "consent.add_consentrecord"
 # Clocks of the caller and the server differ a little; more than this in the future is a typo.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
-
-
-def _require_perm(by, perm: str) -> None:
-    if not by.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
 
 
 @use_case
@@ -86,7 +81,7 @@ def _catalog_save(instance, *, by, action: str, fields) -> None:
 def purpose_save(*, purpose: Purpose, by, changed=()) -> Purpose:
     """Create or change a purpose. Its key is what rules and integrations use: it never changes."""
     adding = purpose._state.adding
-    _require_perm(by, f"consent.{'add' if adding else 'change'}_purpose")
+    require_perm(by, f"consent.{'add' if adding else 'change'}_purpose")
     if not adding:
         stored_key = Purpose.objects.filter(pk=purpose.pk).values_list("key", flat=True).get()
         if stored_key != purpose.key:
@@ -101,7 +96,7 @@ def purpose_save(*, purpose: Purpose, by, changed=()) -> Purpose:
 def privacy_notice_save(*, notice: PrivacyNotice, by, changed=()) -> PrivacyNotice:
     """Publish a notice version, or correct one that no consent refers to yet."""
     adding = notice._state.adding
-    _require_perm(by, f"consent.{'add' if adding else 'change'}_privacynotice")
+    require_perm(by, f"consent.{'add' if adding else 'change'}_privacynotice")
     stored = None if adding else PrivacyNotice.objects.filter(pk=notice.pk).values("version", "text").get()
     if stored and stored != {"version": notice.version, "text": notice.text} and notice.consent_records.exists():
         raise ValidationError(

@@ -5,10 +5,10 @@ from customers.selectors.customers import (  # noqa: F401
     CustomerMerged,
     customer_create_teams,
     customer_get,
-    customer_version_get,
     customer_list,
     customer_resolve_merged,
     customer_stats,
+    customer_version_get,
     customers_inactive,
 )
 from customers.selectors.duplicates import (  # noqa: F401
@@ -26,6 +26,7 @@ from customers.selectors.page import (  # noqa: F401
     history_fields,
 )
 from customers.selectors.search import (  # noqa: F401
+    NAME_CANDIDATES,
     NEAR_MISS_CORRECTIONS,
     NEAR_MISS_MAX_BRANCHES,
     NEAR_MISS_MAX_WORDS,
@@ -36,7 +37,6 @@ from customers.selectors.search import (  # noqa: F401
     RANK_SIMILAR,
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_WORDS,
-    NAME_CANDIDATES,
     customer_search,
     search_query_clean,
     search_query_kind,

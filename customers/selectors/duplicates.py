@@ -46,10 +46,10 @@ def customer_possible_duplicates(*, user, email: str = "", phone: str = "", give
     runs while the agent is still typing. Merged and erased customers are left out; archived ones
     are kept (restore them rather than create them again). Annotated with the booleans same_email,
     same_phone, same_name_and_birth, similar_name_and_birth and their sum `match_count`.
-    `user=None` means the system itself (every customer).
+    The system itself passes `user=cdm.access.SYSTEM` (every customer, every field).
     """
-    qs = Customer.objects.all() if user is None else Customer.objects.restrict(user, "view")
-    visible = access.FG.ALL if user is None else access.visible_groups(user)
+    qs = Customer.objects.restrict(user, "view")
+    visible = access.visible_groups(user)
     try:
         region = normalize_country(country) or None
     except ValidationError:

@@ -34,7 +34,7 @@ def _customer_for(by, customer: Customer, action: str, *, lock: bool = False) ->
     return get_restricted(Customer, by, action, lock=lock, pk=customer.pk)
 
 
-def _require_perm(by, perm: str) -> None:
+def require_perm(by, perm: str) -> None:
     if not by.has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
 
@@ -43,7 +43,7 @@ def customer_to_add_to(by, model, customer: Customer) -> Customer:
     """The customer a new `model` row (a note, a request...) will hang off, re-read for `by`: adding
     needs the model's add permission and the right to *change* the customer (a view grant lets one
     read a customer's rows, never add to them)."""
-    _require_perm(by, perm_for(model, "add"))
+    require_perm(by, perm_for(model, "add"))
     return _customer_for(by, customer, "change")
 
 

@@ -33,9 +33,9 @@ from customers.services.base import (
     _check_editable,
     _customer_for,
     _full_clean,
-    _require_perm,
     _save_with_history,
     _stored_values,
+    require_perm,
 )
 
 # --- customer numbers -------------------------------------------------------------------
@@ -81,7 +81,7 @@ STATUS_PERM = "customers.change_customer_status"
 
 @use_case
 def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
-    _require_perm(by, "customers.add_customer")
+    require_perm(by, "customers.add_customer")
     if not customer_add_teams(by, Team.objects.filter(pk=team.pk)).exists():
         raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
     _check_editable(by, fields, creating=True)
@@ -183,7 +183,7 @@ def customer_restore(*, customer: Customer, by, reason: str = "") -> Customer:
     """Bring an archived customer back to the active lists (history records who and why).
 
     Status changes belong to data stewards and admins (customers.change_customer_status)."""
-    _require_perm(by, STATUS_PERM)
+    require_perm(by, STATUS_PERM)
     current = _customer_for(by, customer, "change", lock=True)
     if current.status != Customer.Status.ARCHIVED:
         raise ValidationError({"status": _("Only archived customers can be restored; this one is %(status)s.")
@@ -200,7 +200,7 @@ def customer_touch_activity(*, customer_id: int, at) -> None:
 
 @use_case
 def external_identity_link(*, customer: Customer, system: str, external_id: str, by) -> ExternalIdentity:
-    _require_perm(by, "customers.add_externalidentity")
+    require_perm(by, "customers.add_externalidentity")
     customer = _customer_for(by, customer, "change")
     link = ExternalIdentity(customer=customer, system=normalize_text(system).lower(),
                             external_id=normalize_text(external_id))

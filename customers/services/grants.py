@@ -12,7 +12,7 @@ from cdm.users import object_right_givable
 from customers.models import (
     Customer,
 )
-from customers.services.base import _require_perm
+from customers.services.base import require_perm
 
 GRANT_ACTIONS = ("view", "change")
 
@@ -26,7 +26,7 @@ def customer_grant(*, customer: Customer, action: str, by, user=None, group=None
         raise ValidationError({"permission": _("Grant “view” or “change”.")})
     if (user is None) == (group is None):
         raise ValidationError({"user": _("Grant to exactly one user or one group.")})
-    _require_perm(by, "customers.add_customeruserobjectpermission")
+    require_perm(by, "customers.add_customeruserobjectpermission")
     permission = Permission.objects.get(content_type__app_label="customers", codename=f"{action}_customer")
     # Nobody gives a right they do not hold themselves (cdm.users: the same rule as for users and groups).
     if not object_right_givable(by=by, permission=permission, obj=customer):
@@ -40,7 +40,7 @@ def customer_grant(*, customer: Customer, action: str, by, user=None, group=None
 
 @use_case
 def customer_grant_revoke(*, grant, by) -> None:
-    _require_perm(by, "customers.delete_customeruserobjectpermission")
+    require_perm(by, "customers.delete_customeruserobjectpermission")
     holder = getattr(grant, "user", None) or grant.group
     audit_record(by=by, action="customer.grant_revoke", obj=grant.content_object,
                  fields=[grant.permission.codename.split("_")[0]], reason=f"from {holder}")

@@ -17,7 +17,7 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, _save_with_history, customer_to_add_to, get_restricted
+from customers.services.base import _full_clean, _save_with_history, customer_to_add_to, get_restricted, require_perm
 from customers.services.customers import customer_touch_activity
 
 
@@ -45,7 +45,7 @@ def service_request_create(*, customer: Customer, by, subject: str, kind: str = 
 
 @use_case
 def service_request_update(*, request: ServiceRequest, by, reason: str = "", **changes) -> ServiceRequest:
-    _require_perm(by, "customers.change_servicerequest")
+    require_perm(by, "customers.change_servicerequest")
     request = get_restricted(ServiceRequest, by, "change", lock=True, pk=request.pk)
     editable = {"kind", "channel", "subject", "description", "priority", "assignee", "status", "resolution"}
     unknown = sorted(set(changes) - editable)
@@ -78,7 +78,7 @@ def service_request_close(*, request: ServiceRequest, by, resolution: str, send_
 
     The survey is queued on commit and only for customers with an e-mail address.
     """
-    _require_perm(by, "customers.change_servicerequest")
+    require_perm(by, "customers.change_servicerequest")
     current = get_restricted(ServiceRequest, by, "change", lock=True, pk=request.pk)
     if current.status == ServiceRequest.Status.CLOSED:
         # A double submit on a live call must neither close twice nor send two surveys.

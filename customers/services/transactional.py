@@ -22,7 +22,7 @@ from customers.models import (
     ServiceRequest,
 )
 from customers.normalize import normalize_text
-from customers.services.base import _full_clean, _require_perm, _save_with_history, customer_to_add_to, get_restricted
+from customers.services.base import _full_clean, _save_with_history, customer_to_add_to, get_restricted, require_perm
 from customers.services.customers import customer_touch_activity
 
 
@@ -64,7 +64,7 @@ def product_holding_create(*, customer: Customer, product, started_on, by, quant
 @use_case
 def product_holding_change_status(*, holding: ProductHolding, status: str, by, reason: str = "",
                                   ended_on=None) -> ProductHolding:
-    _require_perm(by, "customers.change_productholding")
+    require_perm(by, "customers.change_productholding")
     holding = get_restricted(ProductHolding, by, "change", lock=True, pk=holding.pk)
     holding.status = status
     if status == ProductHolding.Status.CANCELLED:
@@ -106,7 +106,7 @@ def feedback_record(*, customer: Customer, kind: str, score: int | None = None, 
 @use_case(atomic=False)  # its own transaction: the admin calls it inside the admin's
 def catalog_save(*, instance, by):
     """Create or change catalog rows (products, attribute definitions) from the admin."""
-    _require_perm(by, f"{instance._meta.app_label}.{'add' if instance._state.adding else 'change'}_{instance._meta.model_name}")
+    require_perm(by, f"{instance._meta.app_label}.{'add' if instance._state.adding else 'change'}_{instance._meta.model_name}")
     with transaction.atomic():
         _full_clean(instance)
         try:
