@@ -163,7 +163,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a per-process cache; rights are then kept in the session only with DEBUG on (one process).
 CDM_CACHE_URL = os.environ.get("CDM_CACHE_URL", "")
 if CDM_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CDM_CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "cdm.cache.CdmRedisCache", "LOCATION": CDM_CACHE_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
