@@ -55,11 +55,11 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     FG.CONTACT: (
         "email", "phone", "company", "job_title",
         "address_line1", "address_line2", "postal_code", "city", "region", "country",
-        "address_status", "address_issues",
+        "address_status", "address_issues", "email_verified_at", "phone_verified_at",
     ),
     FG.GOVERNANCE: (
         "team", "owner", "source", "source_detail", "lifecycle_stage", "status", "merged_into",
-        "version", "created_at", "updated_at", "last_activity_at",
+        "version", "created_at", "updated_at", "last_activity_at", "quality_score",
     ),
     FG.SENSITIVE: ("national_id", "annual_income", "bank_account"),
 }
@@ -70,7 +70,7 @@ CREATE_FIELDS: tuple[str, ...] = ("lifecycle_stage", "source", "source_detail", 
 # Fields no user edits directly: the services own them.
 SYSTEM_FIELDS = frozenset({
     "customer_number", "address_status", "address_issues", "status", "merged_into", "version",
-    "created_at", "updated_at", "last_activity_at",
+    "created_at", "updated_at", "last_activity_at", "email_verified_at", "phone_verified_at", "quality_score",
 })
 
 # Transactional models live in one group each ("app_label.model").
@@ -133,7 +133,9 @@ ROLES: dict[str, Role] = {
         staff=True,
         extra_perms=("cdm.view_auditevent", "cdm.view_team", "customers.view_attributedefinition",
                      "customers.view_product", "customers.view_historicalcustomer",
-                     "customers.change_customer_status"),
+                     "customers.change_customer_status", "customers.merge_customers",
+                     "customers.view_duplicatecandidate", "customers.change_duplicatecandidate",
+                     "customers.view_merge", "customers.view_qualitysnapshot"),
     ),
     ADMIN: Role(name=ADMIN, see=_NOT_SENSITIVE, edit=_NOT_SENSITIVE, scope="all", staff=True, extra_perms=("*",)),
 }

@@ -7,7 +7,7 @@ from cdm import access
 from cdm.forms import ShortModelChoiceField
 from customers.models import Customer, ServiceRequest
 from customers.normalize import normalize_customer_data
-from customers.selectors.duplicates import MATCH_FIELDS
+from customers.identity.realtime import MATCH_FIELDS
 
 
 class AllErrorsAtOnceMixin:

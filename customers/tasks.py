@@ -29,3 +29,10 @@ def on_service_request_closed(*, event: str, request_id: int, send_survey: bool 
     """cdm.events handler: a closed request whose customer should get the survey queues its e-mail."""
     if send_survey:
         service_request_send_survey.delay(request_id)
+
+
+# Safe to run twice: a scan upserts candidates and leaves decided pairs alone.
+@shared_task(acks_late=True)
+def duplicates_scan(full: bool = False, retrain: bool = False) -> str:
+    """Every 15 minutes the customers changed since the last scan; weekly everyone, re-learning the weights."""
+    return services.duplicates_scan(full=full, retrain=retrain, by=SYSTEM).summary()

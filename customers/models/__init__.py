@@ -22,11 +22,21 @@ from customers.models.customers import (  # noqa: F401
 from customers.models.identity import (  # noqa: F401
     ExternalIdentity,
 )
+from customers.models.matching import (  # noqa: F401
+    DuplicateCandidate,
+    MatchModel,
+    MatchProfile,
+    Merge,
+)
 from customers.models.products import (  # noqa: F401
     Order,
     OrderLine,
     Product,
     ProductHolding,
+)
+from customers.models.quality import (  # noqa: F401
+    PhoneVerification,
+    QualitySnapshot,
 )
 from customers.models.service import (  # noqa: F401
     Feedback,

@@ -25,6 +25,9 @@ class AttributeDefinition(models.Model):
     data_type = models.CharField(_("type"), max_length=10, choices=DataType.choices)
     allowed_values = models.JSONField(_("allowed values"), default=list, blank=True,
                                       help_text=_("For list types: the values users may pick."))
+    synonyms = models.JSONField(_("synonyms"), default=dict, blank=True,
+                                help_text=_('For list types: {"allowed value": ["synonym", ...]}; a synonym is stored as '
+                                            'its allowed value ("IT" -> "Information technology").'))
     field_group = models.CharField(_("field group"), max_length=20, choices=[
         ("demographics", _("Demographics")), ("preferences", _("Preferences and psychographics"))])
     description = models.TextField(_("description"), blank=True)

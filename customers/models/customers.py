@@ -35,7 +35,7 @@ class HistoryBypassError(Exception):
 
 
 # Derived, high-frequency fields that history does not track (one event must not write a history row).
-UNTRACKED_FIELDS = frozenset({"last_activity_at", "updated_at"})
+UNTRACKED_FIELDS = frozenset({"last_activity_at", "updated_at", "quality_score", "quality_checked_at"})
 
 
 class CustomerQuerySet(RestrictedQuerySet):
@@ -128,6 +128,9 @@ class Customer(models.Model):
         _("address check"), max_length=12, choices=AddressStatus.choices, default=AddressStatus.UNCHECKED
     )
     address_issues = models.JSONField(_("address issues"), default=dict, blank=True)
+    # Verification (customers.services.verification): set when the customer proved the value, cleared when it changes.
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified"), null=True, blank=True)
     # Sensitive, encrypted at rest; exact lookups go through the keyed blind index.
     national_id = encrypted(models.CharField(_("national ID"), max_length=64, blank=True))
     national_id_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -153,6 +156,10 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # Derived by the data-quality task (customers.services.quality), not history-tracked.
+    quality_score = models.PositiveSmallIntegerField(_("data quality"), null=True, blank=True,
+                                                     help_text=_("0-100: completeness, validity, verification, freshness"))
+    quality_checked_at = models.DateTimeField(null=True, blank=True)
 
     # Exact lookups of encrypted values: index field -> (encrypted field, normaliser); see cdm.crypto.
     blind_indexes = {"national_id_index": ("national_id", "customers.normalize.normalize_national_id")}
@@ -172,6 +179,7 @@ class Customer(models.Model):
             ("view_sensitive_data", "Can reveal sensitive customer fields"),
             ("change_sensitive_data", "Can change sensitive customer fields"),
             ("change_customer_status", "Can archive and restore customers"),
+            ("merge_customers", "Can merge customers and undo merges"),
         ]
         indexes = [
             models.Index(fields=["team", "status", "family_name"], name="customer_team_status_name"),
@@ -186,6 +194,7 @@ class Customer(models.Model):
             models.Index(fields=["date_of_birth"], name="customer_dob"),
             models.Index(fields=["created_at"], name="customer_created"),
             models.Index(fields=["owner"], name="customer_owner"),
+            models.Index(fields=["quality_score"], name="customer_quality"),
         ]
         constraints = [
             models.CheckConstraint(

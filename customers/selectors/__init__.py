@@ -11,11 +11,13 @@ from customers.selectors.customers import (  # noqa: F401
     customer_version_get,
     customers_inactive,
 )
-from customers.selectors.duplicates import (  # noqa: F401
-    DUPLICATE_NAME_SIMILARITY,
-    MATCH_FIELDS,
-    customer_possible_duplicates,
+from customers.selectors.duplicates_queue import (  # noqa: F401
     customer_suspected_duplicates,
+    duplicate_candidates,
+    duplicate_candidates_export,
+    duplicate_cluster_pairs,
+    duplicate_clusters,
+    external_ids_by_customer,
 )
 from customers.selectors.page import (  # noqa: F401
     TIMELINE_PAGE_SIZE,

@@ -28,6 +28,14 @@ from customers.services.customers import (  # noqa: F401
     customer_update,
     external_identity_link,
 )
+from customers.services.duplicates import (  # noqa: F401
+    DECIDE_PERM,
+    customer_matches_raise,
+    duplicate_candidate_dismiss,
+    duplicate_candidate_raise,
+    duplicate_candidate_skip,
+    duplicates_scan,
+)
 from customers.services.grants import (  # noqa: F401
     GRANT_ACTIONS,
     customer_grant,

@@ -17,6 +17,7 @@ from cdm import access
 from cdm.errors import ConflictError
 from cdm.models import Team
 from cdm.services import audit_record
+from customers.identity.profiles import refresh_profile
 from cdm.use_cases import use_case
 from customers.models import (
     AttributeDefinition,
@@ -93,6 +94,7 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
             break
     _full_clean(customer)
     _save_with_history(customer, by=by, reason=reason or _("Created"))
+    refresh_profile(customer)
     if SENSITIVE_FIELDS & set(k for k, v in fields.items() if v not in (None, "")):
         audit_record(by=by, action="customer.create", obj=customer, fields=SENSITIVE_FIELDS & set(fields), reason=reason)
     return customer
@@ -102,22 +104,23 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
 def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reason: str = "", **fields) -> Customer:
     """customer_create, refusing to create a possible duplicate unless the user confirms.
 
-    Possible duplicates are selectors.customer_possible_duplicates within `by`'s rights. With some
-    and no `create_anyway`, a ValidationError on "create_anyway" (code "possible_duplicate") names
-    them, together with any other field errors, and nothing is saved. With `create_anyway`, an audit
-    event ("customer.create_despite_match", read by stewards and admins) names the matched customers;
-    the history, which every viewer of the new customer reads, does not: who may see which of them is
-    decided per viewer (the 360° page's duplicate flag).
+    Possible duplicates are the matches of the identity engine (customers.identity.realtime.check) that `by`
+    may see. With some and no `create_anyway`, a ValidationError on "create_anyway" (code "possible_duplicate")
+    names them, together with any other field errors, and nothing is saved. With `create_anyway`, an audit
+    event ("customer.create_despite_match", read by stewards and admins) names the matched customers. Either
+    way every likely match, in any team, becomes a candidate in the stewards' queue (`raised_for_review`
+    on the returned customer): the agent never sees another team's customer, the stewards do.
     """
-    from customers.selectors import MATCH_FIELDS, customer_possible_duplicates
+    from customers.identity.model import MATCH_THRESHOLD
+    from customers.identity.realtime import check
+    from customers.services.duplicates import customer_matches_raise
 
     errors: dict[str, list] = {}
     try:
         normalize_customer_data(fields)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    matches = list(customer_possible_duplicates(
-        user=by, **{f: fields[f] for f in MATCH_FIELDS if fields.get(f) not in (None, "")})[:20])
+    matches = [c for c, _m in check(user=by, values=fields, limit=20, min_probability=MATCH_THRESHOLD).visible]
     numbers = ", ".join(m.customer_number for m in matches)
     if matches and not create_anyway:
         errors["create_anyway"] = [ValidationError(
@@ -126,12 +129,19 @@ def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reas
     if errors:
         raise ValidationError(errors)
     if not matches:
-        return customer_create(by=by, team=team, reason=reason, **fields)
-    why = _("Created although it may be a customer we already have; the data stewards will check")
-    customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
-    audit_record(by=by, action="customer.create_despite_match", obj=customer,
-                 reason=_("Possible duplicates: %(numbers)s") % {"numbers": numbers})
+        customer = customer_create(by=by, team=team, reason=reason, **fields)
+    else:
+        why = _("Created although it may be a customer we already have; the data stewards will check")
+        customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
+        audit_record(by=by, action="customer.create_despite_match", obj=customer,
+                     reason=_("Possible duplicates: %(numbers)s") % {"numbers": numbers})
+    customer.raised_for_review = bool(customer_matches_raise(customer=customer, origin="entry", by=by))
     return customer
+
+
+# A change of these may make the customer look like someone else: the engine checks again.
+MATCHED_FIELDS = frozenset({"given_name", "family_name", "date_of_birth", "email", "phone", "national_id",
+                            "postal_code", "city", "address_line1", "address_line2", "country"})
 
 
 @use_case
@@ -156,6 +166,12 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
     sensitive = SENSITIVE_FIELDS & set(changed)
     if sensitive:
         audit_record(by=by, action="customer.update", obj=current, fields=sensitive, reason=reason)
+    if MATCHED_FIELDS & set(changed):
+        from customers.services.duplicates import customer_matches_raise
+
+        current.raised_for_review = bool(customer_matches_raise(customer=current, origin="entry", by=by))
+    else:
+        refresh_profile(current)
     return current
 
 

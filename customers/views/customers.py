@@ -17,6 +17,7 @@ from cdm.errors import ConflictError
 from cdm.forms import form_add_errors
 from cdm.pagination import PeekPage
 from customers import selectors, services
+from customers.identity import realtime
 from customers.forms import CustomerCreateForm, CustomerEditForm
 from customers.models import Customer
 from customers.panels import panels_context
@@ -99,6 +100,8 @@ def customer_create(request):
             form_add_errors(form, exc)
         else:
             messages.success(request, _("Created %(customer)s.") % {"customer": customer})
+            if getattr(customer, "raised_for_review", False):
+                messages.info(request, REVIEW_MESSAGE)
             return redirect(customer)
     return render(request, "customers/customer_create.html", {
         "form": form, **_matches_context(request, form.match_data()),
@@ -115,9 +118,13 @@ def customer_create_matches(request):
     return render(request, "customers/_matches.html", _matches_context(request, fields))
 
 
+# Neutral: says nothing of whom the record resembles (the agent may not see that customer).
+REVIEW_MESSAGE = _("The data stewards will check this record against existing customers.")
+
+
 def _matches_context(request, fields: dict) -> dict:
-    matches = list(selectors.customer_possible_duplicates(user=request.user, **fields)[:10])
-    return {"matches": matches, "visible": set(access.customer_fields(request.user))}
+    found = realtime.check(user=request.user, values=fields, limit=10)
+    return {"matches": [(c, m) for c, m in found.visible], "visible": set(access.customer_fields(request.user))}
 
 
 @login_required
@@ -216,8 +223,8 @@ def customer_edit(request, customer_number):
     conflict = None  # after a lost race: each field the other user changed, their value beside this user's
     if request.method == "POST" and form.is_valid():
         try:
-            services.customer_update(customer=customer, by=request.user, version=form.cleaned_data["version"],
-                                     reason=form.cleaned_data["change_reason"], **form.changes(customer))
+            saved = services.customer_update(customer=customer, by=request.user, version=form.cleaned_data["version"],
+                                             reason=form.cleaned_data["change_reason"], **form.changes(customer))
         except ValidationError as exc:
             form_add_errors(form, exc)
         except ConflictError as exc:
@@ -232,6 +239,8 @@ def customer_edit(request, customer_number):
                         for f, value in getattr(exc, "theirs", {}).items()]
         else:
             messages.success(request, _("Saved %(customer)s.") % {"customer": customer.full_name})
+            if getattr(saved, "raised_for_review", False):
+                messages.info(request, REVIEW_MESSAGE)
             return redirect(customer)
     return render(request, "customers/customer_edit.html", {"form": form, "customer": customer, "conflict": conflict})
 

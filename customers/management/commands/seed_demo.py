@@ -7,7 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers import demo
+from cdm.access import SYSTEM
+from customers import demo, services
 
 
 class Command(BaseCommand):
@@ -22,8 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None,
                             help="PostgreSQL only: processes generating and copying batches side by side "
                                  f"(default: one per core, at most 4; here {demo.default_workers()}).")
+        parser.add_argument("--no-scan", action="store_true",
+                            help="Do not scan for duplicates afterwards (the review queue stays as it was).")
 
-    def handle(self, *args, customers, batch_size, workers, **options):
+    def handle(self, *args, customers, batch_size, workers, no_scan=False, **options):
         if customers < 0:
             raise CommandError("--customers cannot be negative.")
         if batch_size < 1:
@@ -46,6 +49,10 @@ class Command(BaseCommand):
             out("Rows created: " + ", ".join(f"{name} {count}" for name, count in result.rows.items()))
         if result.dropped:
             out("Invalid values left out: " + ", ".join(f"{name} {count}" for name, count in result.dropped.items()))
+        if not no_scan:
+            # The planted duplicates go to the stewards' review queue, as the scheduled scan would put them.
+            scan = services.duplicates_scan(full=True, retrain=True, by=SYSTEM)
+            out(scan.summary())
         if result.users_skipped:
             out(self.style.WARNING(
                 "DEBUG is off: demo users are never created with DEBUG off (their password is public). "

@@ -1,0 +1,136 @@
+"""What the engine compares: a customer's values folded into a match profile, and the blocking keys.
+
+Names are transliterated to ASCII (anyascii: "Łukasz Wójcik" -> "lukasz wojcik", "Юрий" -> "yuriy"),
+lower-cased and stripped of punctuation; a given name carries its nickname group (the nicknames dataset:
+"bob" and "robert" share "robert"); the family name a phonetic key (metaphone). E-mail and phone are the
+normalised values the services store. Pure functions: no database, the same for a stored customer, a form
+being typed, an import row or an API body.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import lru_cache
+
+import jellyfish
+from anyascii import anyascii
+
+PROFILE_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
+                  "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
+                  "key_dob_given", "key_name")
+BLOCKING_KEYS = ("email", "email_local", "phone", "national_id_index", "key_name_dob", "key_post_initial",
+                 "key_dob_given", "key_name")
+
+_NOT_LETTERS = re.compile(r"[^a-z ]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+# Words that say nothing about who someone is.
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "jr", "sr", "ii", "iii", "mx"})
+# Street words as people abbreviate them: one spelling each.
+_STREET_WORDS = {"street": "st", "str": "st", "strasse": "st", "road": "rd", "avenue": "ave", "av": "ave",
+                 "boulevard": "blvd", "drive": "dr", "lane": "ln", "place": "pl", "court": "ct", "square": "sq",
+                 "apartment": "apt", "suite": "ste", "north": "n", "south": "s", "east": "e", "west": "w"}
+# Local parts shared by many people: no evidence of one person, never a blocking key.
+_SHARED_LOCAL_PARTS = frozenset({"info", "contact", "admin", "office", "mail", "email", "hello", "sales", "support",
+                                 "noreply", "no-reply", "test", "none", "na"})
+
+
+def fold(value) -> str:
+    """ASCII, lower case, letters and single spaces only; hyphens and apostrophes become spaces."""
+    text = anyascii(str(value or "")).lower().replace("-", " ").replace("'", "")
+    return _SPACES.sub(" ", _NOT_LETTERS.sub(" ", text)).strip()
+
+
+def fold_name(value) -> str:
+    return " ".join(w for w in fold(value).split() if w not in _TITLES)
+
+
+@lru_cache(maxsize=1)
+def _nicknamer():
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=50_000)
+def name_group(first: str) -> tuple[str, ...]:
+    """The name and the names the nicknames dataset relates it to, as nickname or formal name: "bob" -> (bob,
+    bobby, robert, ...). Two given names are one name written another way when either is in the other's group
+    (directly: "robert" and "william" both relate to "bill", and are still two names)."""
+    if not first:
+        return ()
+    namer = _nicknamer()
+    return tuple(sorted({first} | set(namer.nicknames_of(first)) | set(namer.canonicals_of(first))))
+
+
+def same_name(first_a: str, group_a: str, first_b: str, group_b: str) -> bool:
+    """Nickname test on two first given names and their stored groups ("|a|b|")."""
+    return bool(first_a and first_b) and (f"|{first_a}|" in group_b or f"|{first_b}|" in group_a)
+
+
+@lru_cache(maxsize=50_000)
+def phonetic(word: str) -> str:
+    return jellyfish.metaphone(word)[:12] if word else ""
+
+
+def street_tokens(*lines) -> str:
+    words = _NOT_ALNUM.sub(" ", anyascii(" ".join(str(x or "") for x in lines)).lower()).split()
+    return " ".join(sorted({_STREET_WORDS.get(w, w) for w in words}))
+
+
+def email_local(email: str) -> str:
+    local = email.split("@", 1)[0].split("+", 1)[0]
+    return "" if len(local) < 4 or local in _SHARED_LOCAL_PARTS else local
+
+
+def profile_values(*, given_name="", family_name="", date_of_birth=None, email="", phone="", national_id_index="",
+                   postal_code="", city="", address_line1="", address_line2="", country="") -> dict:
+    """The match profile of these (already normalised) customer values."""
+    given = fold_name(given_name)
+    family = fold_name(family_name)
+    first = given.split(" ", 1)[0] if given else ""
+    group = name_group(first)
+    dob = date_of_birth if isinstance(date_of_birth, datetime.date) else None
+    postcode = re.sub(r"[^A-Z0-9]", "", str(postal_code or "").upper())
+    family_key = phonetic(family.replace(" ", ""))
+    email = (email or "").strip().lower()
+    country = str(country or "").upper()[:2]
+    initial = first[:1]
+    return {
+        "given": given,
+        "given_group": _group_text(group),
+        "family": family,
+        "family_key": family_key,
+        "date_of_birth": dob,
+        "email": email,
+        "email_local": email_local(email) if email else "",
+        "phone": (phone or "").strip(),
+        "national_id_index": national_id_index or "",
+        "postcode": postcode,
+        "city": fold(city),
+        "street": street_tokens(address_line1, address_line2),
+        "country": country,
+        "key_name_dob": f"{family_key}|{dob.isoformat()}" if family_key and dob else "",
+        "key_post_initial": f"{country}{postcode}|{initial}" if postcode and initial else "",
+        # Catches a changed family name (marriage) and a missing one.
+        "key_dob_given": f"{dob.isoformat()}|{initial}" if dob and initial else "",
+        # Catches a missing or mistyped birth date.
+        "key_name": f"{initial} {family}" if initial and family else "",
+    }
+
+
+def _group_text(group: tuple[str, ...]) -> str:
+    text = "|"
+    for name in group:  # fits the column (400): the longest groups lose their last names
+        if len(text) + len(name) + 1 > 400:
+            break
+        text += name + "|"
+    return text if group else ""
+
+
+def profile_of(customer) -> dict:
+    """The match profile of a Customer (or anything with the customer's field names)."""
+    return profile_values(**{f: getattr(customer, f, "") for f in (
+        "given_name", "family_name", "date_of_birth", "email", "phone", "national_id_index", "postal_code", "city",
+        "address_line1", "address_line2")}, country=str(getattr(customer, "country", "") or ""))

@@ -1,0 +1,202 @@
+"""The match model: Fellegi-Sunter weights per comparison level, learned without labels by EM and improved by
+the stewards' decisions, and the scoring of one pair into a probability with reasons a person reads.
+
+For each comparison level, m = P(level | same person) and u = P(level | two people); a pair's match weight
+is log2(prior odds) + the sum of log2(m/u) over its levels, its probability 2^w / (1 + 2^w). u is estimated
+from random pairs (almost all two people), m and the prior by EM on the blocked pairs (Splink's method,
+here on the counts of distinct level patterns, so a million pairs train in milliseconds). A steward's
+decision is a labelled pair: merged pairs count towards m, dismissed ones towards u, at full weight.
+
+One rule is not learned: a household is not a person. Family members, flatmates and twins share an
+address, a family name, often a phone or an e-mail; when the given names clearly differ, or both birth
+dates are known and differ, the pair is never a match unless the national ID is the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from customers.identity.compare import BY_NAME, COMPARISONS, DIFFERENT, MISSING
+
+# The default threshold: a pair at or above it is a duplicate candidate the queue proposes.
+MATCH_THRESHOLD = 0.9
+# Pairs the scan keeps below the threshold (shown to stewards filtering by score), never proposed by default.
+KEEP_THRESHOLD = 0.5
+# A household pair's probability is held below this (see the module docstring).
+HOUSEHOLD_CAP = 0.2
+
+# Starting values before any data: m and u per level (u of "different" and m of "missing" follow).
+_DEFAULTS: dict[str, dict[str, tuple[float, float]]] = {
+    "given": {"exact": (0.80, 0.01), "nickname": (0.04, 0.002), "jw92": (0.05, 0.004), "initial": (0.02, 0.003),
+              "jw80": (0.03, 0.02), "jw70": (0.02, 0.05), DIFFERENT: (0.04, 0.911)},
+    "family": {"exact": (0.85, 0.003), "jw92": (0.06, 0.002), "phonetic": (0.02, 0.002), "jw80": (0.03, 0.02),
+               DIFFERENT: (0.04, 0.973)},
+    "dob": {"exact": (0.90, 0.0001), "swapped": (0.02, 0.00001), "one_part": (0.05, 0.004), DIFFERENT: (0.03, 0.9959)},
+    "email": {"exact": (0.85, 0.00001), "local": (0.05, 0.00001), "typo": (0.05, 0.00001), DIFFERENT: (0.05, 0.99997)},
+    "phone": {"exact": (0.85, 0.00001), "tail": (0.04, 0.00001), "typo": (0.05, 0.0001), DIFFERENT: (0.06, 0.99988)},
+    "national_id": {"exact": (0.98, 0.000001), DIFFERENT: (0.02, 0.999999)},
+    "address": {"exact": (0.6, 0.0005), "street": (0.1, 0.0005), "postcode": (0.1, 0.005), "city": (0.1, 0.05),
+                DIFFERENT: (0.1, 0.944)},
+}
+_DEFAULT_PRIOR = 1e-6  # of two customers drawn at random, how likely one person
+_FLOOR = 1e-7
+
+
+@dataclass
+class MatchParameters:
+    m: dict[str, dict[str, float]]
+    u: dict[str, dict[str, float]]
+    prior: float = _DEFAULT_PRIOR
+    threshold: float = MATCH_THRESHOLD
+    trained_on: dict = field(default_factory=dict)
+
+    @classmethod
+    def defaults(cls) -> MatchParameters:
+        return cls(m={c: {lv: mu[0] for lv, mu in levels.items()} for c, levels in _DEFAULTS.items()},
+                   u={c: {lv: mu[1] for lv, mu in levels.items()} for c, levels in _DEFAULTS.items()})
+
+    @classmethod
+    def from_json(cls, data: dict) -> MatchParameters:
+        return cls(m=data["m"], u=data["u"], prior=data["prior"], threshold=data.get("threshold", MATCH_THRESHOLD))
+
+    def to_json(self) -> dict:
+        return {"m": self.m, "u": self.u, "prior": self.prior, "threshold": self.threshold}
+
+    def level_weight(self, comparison: str, level: str) -> float:
+        if level == MISSING:
+            return 0.0
+        m = max(self.m[comparison].get(level, _FLOOR), _FLOOR)
+        u = max(self.u[comparison].get(level, _FLOOR), _FLOOR)
+        return math.log2(m / u)
+
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        return {c.name: {lv: self.level_weight(c.name, lv) for lv in (*[x.name for x in c.levels], DIFFERENT, MISSING)}
+                for c in COMPARISONS}
+
+
+def household(levels: dict[str, str]) -> bool:
+    """A pair of people living together rather than one person (the rule of the module docstring)."""
+    if levels.get("national_id") == "exact":
+        return False
+    return levels.get("given") == DIFFERENT or levels.get("dob") == DIFFERENT
+
+
+def probability_of_weight(weight: float) -> float:
+    if weight > 60:
+        return 1.0
+    odds = 2.0 ** weight
+    return odds / (1 + odds)
+
+
+@dataclass
+class Score:
+    probability: float
+    weight: float
+    levels: dict[str, str]
+    reasons: list[str]
+    household: bool
+
+
+def score(params: MatchParameters, levels: dict[str, str], similarities: dict[str, float] | None = None) -> Score:
+    weight = params.prior_weight() + sum(params.level_weight(c, lv) for c, lv in levels.items())
+    probability = probability_of_weight(weight)
+    is_household = household(levels)
+    if is_household:
+        probability = min(probability, HOUSEHOLD_CAP)
+    return Score(probability, weight, levels, reasons(params, levels, similarities, is_household), is_household)
+
+
+def reasons(params: MatchParameters, levels: dict[str, str], similarities: dict[str, float] | None = None,
+            is_household: bool = False) -> list[str]:
+    """What a person reads, strongest evidence first: "same phone", "surname 0.93 similar",
+    "birth date day and month swapped", "different given name"."""
+    found = []
+    for name, level in levels.items():
+        comparison = BY_NAME[name]
+        if level == MISSING:
+            continue
+        if level == DIFFERENT:
+            text = f"different {comparison.label}"
+        else:
+            text = next(x.text for x in comparison.levels if x.name == level)
+            if "{sim}" in text:
+                sim = (similarities or {}).get(name)
+                text = text.replace("{sim}", f"{sim:.2f}" if sim is not None else "").replace("  ", " ")
+        found.append((params.level_weight(name, level), text))
+    found.sort(key=lambda x: -x[0])
+    texts = [t for _, t in found]
+    if is_household:
+        texts.append("probably a family member or flatmate: never merged on shared household details")
+    return texts
+
+
+def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None, iterations: int = 25,
+       tolerance: float = 1e-5) -> MatchParameters:
+    """Expectation maximisation of m and the prior on counts of level patterns (tuples in COMPARISONS order),
+    u kept as given (random pairs); `labels` are (pattern, is_match) counts from stewards' decisions."""
+    names = [c.name for c in COMPARISONS]
+    m = {c: dict(v) for c, v in params.m.items()}
+    prior = params.prior
+    labels = labels or Counter()
+    current = MatchParameters(m=m, u=params.u, prior=prior, threshold=params.threshold)
+    done = 0
+    for done in range(1, iterations + 1):
+        counts = {c: Counter() for c in names}
+        matches = 0.0
+        total = 0.0
+        for pattern, n in patterns.items():
+            levels = dict(zip(names, pattern))
+            p = probability_of_weight(current.prior_weight() + sum(current.level_weight(c, lv) for c, lv in levels.items()))
+            matches += p * n
+            total += n
+            for c, lv in levels.items():
+                counts[c][lv] += p * n
+        for (pattern, is_match), n in labels.items():
+            if is_match:
+                for c, lv in zip(names, pattern):
+                    counts[c][lv] += n
+        new_m = {}
+        for c in names:
+            observed = {lv: k for lv, k in counts[c].items() if lv != MISSING}
+            denominator = sum(observed.values())
+            if denominator <= 0:
+                new_m[c] = m[c]
+                continue
+            new_m[c] = {lv: max(k / denominator, _FLOOR) for lv, k in observed.items()}
+            for lv in m[c]:
+                new_m[c].setdefault(lv, _FLOOR)
+        new_prior = min(max(matches / total, 1e-9), 0.5) if total else prior
+        change = max(abs(new_m[c][lv] - m[c].get(lv, 0)) for c in names for lv in new_m[c])
+        m, prior = new_m, new_prior
+        current = MatchParameters(m=m, u=params.u, prior=prior, threshold=params.threshold)
+        if change < tolerance:
+            break
+    current.trained_on = {"patterns": len(patterns), "pairs": sum(patterns.values()), "labels": sum(labels.values()),
+                          "iterations": done}
+    return current
+
+
+def u_from_random_pairs(patterns: Counter, labels: Counter | None = None) -> dict[str, dict[str, float]]:
+    """u per level from the level counts of random pairs (and of pairs stewards called two people)."""
+    names = [c.name for c in COMPARISONS]
+    counts = {c: Counter() for c in names}
+    for pattern, n in patterns.items():
+        for c, lv in zip(names, pattern):
+            counts[c][lv] += n
+    for (pattern, is_match), n in (labels or Counter()).items():
+        if not is_match:
+            for c, lv in zip(names, pattern):
+                counts[c][lv] += n
+    u = {}
+    for comparison in COMPARISONS:
+        observed = {lv: k for lv, k in counts[comparison.name].items() if lv != MISSING}
+        total = sum(observed.values())
+        levels = [x.name for x in comparison.levels] + [DIFFERENT]
+        # Laplace smoothing: a level never seen among random pairs is rare, not impossible.
+        u[comparison.name] = {lv: (observed.get(lv, 0) + 0.5) / (total + 0.5 * len(levels)) for lv in levels}
+    return u

@@ -1,0 +1,207 @@
+"""The batch scan: profiles out of the database into DuckDB, blocked and scored there, candidates written back.
+
+Full mode compares every customer with every other sharing a blocking key (and, when asked or when no model
+exists yet, learns the weights first); incremental mode compares the customers whose profile changed since
+the last scan with everyone. Pairs decided by a steward (merged, not a duplicate) are never proposed again;
+open candidates that no longer score are withdrawn. Clusters are the connected sets of open pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from customers.identity import duck
+from customers.identity.features import PROFILE_FIELDS
+from customers.identity.model import (
+    KEEP_THRESHOLD,
+    MatchParameters,
+    em,
+    probability_of_weight,
+    reasons,
+    u_from_random_pairs,
+)
+from customers.identity.profiles import MATCHED_STATUSES, mark_scanned, refresh_stale, unscanned
+from customers.identity.store import current_parameters, decided_pairs, labelled_patterns, save_parameters
+from customers.models import Customer, DuplicateCandidate, MatchProfile
+
+
+# Below this many customers the weights are not learned from the data (too few pairs for EM to find the
+# matches among them): the defaults, or the last model learned, score.
+MIN_TRAINING_CUSTOMERS = 2000
+
+
+@dataclass
+class ScanResult:
+    mode: str
+    customers: int = 0
+    refreshed: int = 0
+    pairs_compared: int = 0
+    candidates: int = 0
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    skipped_blocks: dict = field(default_factory=dict)
+    trained: bool = False
+    seconds: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"{self.mode} scan: {self.customers:,} customers, {self.refreshed:,} profiles refreshed, "
+                f"{self.pairs_compared:,} pairs compared, {self.candidates:,} candidates "
+                f"({self.created:,} new, {self.updated:,} updated, {self.withdrawn:,} withdrawn)")
+
+
+def export_profiles(path: str) -> int:
+    """Write the profiles of matched customers (with their team) to a CSV file DuckDB reads."""
+    table, customers = MatchProfile._meta.db_table, Customer._meta.db_table
+    columns = ", ".join(["p.customer_id AS id", "c.team_id", *(f"p.{f}" for f in PROFILE_FIELDS)])
+    statuses = ", ".join(f"'{s}'" for s in MATCHED_STATUSES)
+    sql = (f"SELECT {columns} FROM {table} p JOIN {customers} c ON c.id = p.customer_id "
+           f"WHERE c.status IN ({statuses})")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            count = 0
+            with open(path, "wb") as out:
+                out.write((",".join(duck.COLUMNS) + "\n").encode())
+                with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT CSV, NULL '\\N')") as copy:
+                    for data in copy:
+                        out.write(data)
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            count = cursor.fetchone()[0]
+            return count
+        cursor.execute(sql)
+        with open(path, "w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(duck.COLUMNS)
+            count = 0
+            for row in cursor.fetchall():
+                writer.writerow(["\\N" if v is None else v for v in row])
+                count += 1
+        return count
+
+
+def train(con, params: MatchParameters) -> MatchParameters:
+    """u from random pairs, m and the prior by EM over the blocked pairs, both with the stewards' labels."""
+    labels = labelled_patterns()
+    u = u_from_random_pairs(duck.random_pair_patterns(con), labels)
+    start = MatchParameters(m=params.m, u=u, prior=params.prior, threshold=params.threshold)
+    return em(start, duck.patterns(con), labels)
+
+
+def scan(*, full: bool = False, retrain: bool = False, threads: int | None = None) -> ScanResult:
+    result = ScanResult(mode="full" if full else "incremental")
+    started = timezone.now()
+    clock = time.perf_counter()
+    result.refreshed = len(refresh_stale())
+    changed_ids = [] if full else list(unscanned().values_list("customer_id", flat=True))
+    result.seconds["profiles"] = time.perf_counter() - clock
+    if not full and not changed_ids:
+        return result
+    con = duck.connect(threads)
+    fd, path = tempfile.mkstemp(suffix=".csv")
+    os.close(fd)
+    try:
+        clock = time.perf_counter()
+        result.customers = export_profiles(path)
+        duck.load_csv(con, path)
+        result.seconds["read"] = time.perf_counter() - clock
+    finally:
+        os.unlink(path)
+    clock = time.perf_counter()
+    changed = None
+    if not full:
+        con.execute("CREATE TEMP TABLE changed (id BIGINT)")
+        con.executemany("INSERT INTO changed VALUES (?)", [(i,) for i in changed_ids])
+        changed = "changed"
+    blocked = duck.block(con, changed)
+    result.pairs_compared, result.skipped_blocks = blocked["pairs"], blocked["skipped_blocks"]
+    result.seconds["block"] = time.perf_counter() - clock
+    params = current_parameters()
+    if full and (retrain or params.trained_on.get("default")) and result.customers >= MIN_TRAINING_CUSTOMERS:
+        clock = time.perf_counter()
+        params = train(con, params)
+        save_parameters(params)
+        result.trained = True
+        result.seconds["train"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    rows = duck.scored(con, params, KEEP_THRESHOLD)
+    result.seconds["score"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    write_candidates(rows, params, result, touched=None if full else set(changed_ids))
+    if full:
+        MatchProfile.objects.filter(refreshed_at__lte=started).update(scanned_at=started)
+    else:
+        mark_scanned(changed_ids, started)
+    result.seconds["write"] = time.perf_counter() - clock
+    return result
+
+
+def write_candidates(rows, params: MatchParameters, result: ScanResult, touched: set[int] | None) -> None:
+    """Upsert the scored pairs as open candidates; withdraw open scan candidates no longer found (all of them in a
+    full scan, those of `touched` customers in an incremental one); leave decided pairs alone; re-cluster."""
+    now = timezone.now()
+    decided = decided_pairs()
+    found = {}
+    for a, b, a_team, b_team, weight, levels, s_given, s_family in rows:
+        if (a, b) in decided:
+            continue
+        found[(a, b)] = DuplicateCandidate(
+            customer_a_id=a, customer_b_id=b, score=probability_of_weight(weight), weight=weight, levels=levels,
+            reasons=reasons(params, levels, {"given": s_given, "family": s_family}), cluster=a, cross_team=a_team != b_team,
+            origin=DuplicateCandidate.Origin.SCAN, scored_at=now)
+    result.candidates = len(found)
+    with transaction.atomic():
+        existing = {(c.customer_a_id, c.customer_b_id): c for c in DuplicateCandidate.objects.open().filter(
+            origin=DuplicateCandidate.Origin.SCAN)} if touched is None else {
+            (c.customer_a_id, c.customer_b_id): c for c in DuplicateCandidate.objects.open().filter(
+                customer_a_id__in=touched) | DuplicateCandidate.objects.open().filter(customer_b_id__in=touched)}
+        also_open = set(DuplicateCandidate.objects.filter(
+            customer_a_id__in={a for a, _ in found}).values_list("customer_a_id", "customer_b_id"))
+        new, changed = [], []
+        for key, candidate in found.items():
+            old = existing.pop(key, None)
+            if old is None:
+                if key not in also_open:
+                    new.append(candidate)
+                continue
+            for f in ("score", "weight", "levels", "reasons", "cross_team", "scored_at"):
+                setattr(old, f, getattr(candidate, f))
+            changed.append(old)
+        withdrawn = [c.pk for c in existing.values() if c.origin == DuplicateCandidate.Origin.SCAN]
+        DuplicateCandidate.objects.filter(pk__in=withdrawn).delete()
+        DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
+        DuplicateCandidate.objects.bulk_update(changed, ["score", "weight", "levels", "reasons", "cross_team",
+                                                         "scored_at"], batch_size=1000)
+        recluster()
+    result.created, result.updated, result.withdrawn = len(new), len(changed), len(withdrawn)
+
+
+def recluster() -> int:
+    """cluster = the smallest customer id of each connected set of open pairs (union-find); the clusters."""
+    pairs = list(DuplicateCandidate.objects.open().values_list("pk", "customer_a_id", "customer_b_id", "cluster"))
+    parent: dict[int, int] = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, a, b, _ in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    wrong = [(pk, root(a)) for pk, a, _, cluster in pairs if root(a) != cluster]
+    by_cluster: dict[int, list[int]] = {}
+    for pk, cluster in wrong:
+        by_cluster.setdefault(cluster, []).append(pk)
+    for cluster, pks in by_cluster.items():
+        DuplicateCandidate.objects.filter(pk__in=pks).update(cluster=cluster)
+    return len({root(a) for _, a, _, _ in pairs})
+
