@@ -26,8 +26,10 @@ from customers.models import (
     CustomerAttribute,
     CustomerGroupObjectPermission,
     CustomerUserObjectPermission,
+    DuplicateCandidate,
     ExternalIdentity,
     Feedback,
+    MatchModel,
     Note,
     Order,
     Product,
@@ -327,3 +329,40 @@ class AuditEventFactory(_ServiceFactory):
     action = "customer.reveal"
     obj = factory.SubFactory(CustomerFactory)
     fields = ("national_id",)
+
+
+class DuplicateCandidateFactory(factory.django.DjangoModelFactory):
+    """An open pair, raised as a create or an edit raises one (customers.services.duplicate_candidate_raise)."""
+
+    class Meta:
+        model = DuplicateCandidate
+
+    @classmethod
+    def _create(cls, model_class, *, customer, other, probability=0.97, origin="entry", **kwargs):
+        from customers.identity.compare import levels
+        from customers.identity.features import profile_of
+        from customers.identity.model import MatchParameters, score
+        from customers.identity.realtime import Match
+
+        found = score(MatchParameters.defaults(), levels(profile_of(customer), profile_of(other)))
+        found.probability = probability
+        services.duplicate_candidate_raise(customer=customer, match=Match(other.pk, other.team_id, found),
+                                           origin=origin, by=SYSTEM)
+        a, b = sorted((customer.pk, other.pk))
+        return model_class.objects.get(customer_a_id=a, customer_b_id=b)
+
+
+class MatchModelFactory(factory.django.DjangoModelFactory):
+    """Weights as a training leaves them (customers.identity.store.save_parameters)."""
+
+    class Meta:
+        model = MatchModel
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from customers.identity.model import MatchParameters
+        from customers.identity.store import save_parameters
+
+        params = MatchParameters.defaults()
+        params.trained_on = {"pairs": 1000, "labels": 0, "iterations": 5}
+        return save_parameters(params)

@@ -120,7 +120,8 @@ def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD
         "CASE " + " ".join(f"WHEN l_{c} = '{lv}' THEN {w!r}::DOUBLE" for lv, w in levels.items()) + " ELSE 0::DOUBLE END"
         for c, levels in weights.items())
     min_weight = math.log2(min_probability / (1 - min_probability))
-    household = ("((l_given = 'different' OR l_dob = 'different') AND l_national_id <> 'exact')")
+    household = ("((l_given = 'different' OR (l_dob = 'different' AND l_email <> 'exact')) "
+                 "AND l_national_id <> 'exact')")  # model.household
     names = [c.name for c in COMPARISONS]
     rows = con.execute(
         f"SELECT a, b, a_team, b_team, w, {', '.join('l_' + n for n in names)}, s_given, s_family FROM ("

@@ -9,7 +9,7 @@ decision is a labelled pair: merged pairs count towards m, dismissed ones toward
 
 One rule is not learned: a household is not a person. Family members, flatmates and twins share an
 address, a family name, often a phone or an e-mail; when the given names clearly differ, or both birth
-dates are known and differ, the pair is never a match unless the national ID is the same.
+dates are known and differ without a shared e-mail, the pair is never a match unless the national ID is the same.
 """
 
 from __future__ import annotations
@@ -80,10 +80,12 @@ class MatchParameters:
 
 
 def household(levels: dict[str, str]) -> bool:
-    """A pair of people living together rather than one person (the rule of the module docstring)."""
+    """A pair of people living together rather than one person (the rule of the module docstring): the given
+    names differ, or the birth dates do and no e-mail is shared (a father and son of one name), unless the
+    national ID is the same."""
     if levels.get("national_id") == "exact":
         return False
-    return levels.get("given") == DIFFERENT or levels.get("dob") == DIFFERENT
+    return levels.get("given") == DIFFERENT or (levels.get("dob") == DIFFERENT and levels.get("email") != "exact")
 
 
 def probability_of_weight(weight: float) -> float:

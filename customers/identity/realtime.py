@@ -73,9 +73,15 @@ def record_profile(values: dict) -> dict:
         country=country)
 
 
-def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probability: float = KEEP_THRESHOLD
-                        ) -> list[Match]:
-    """Existing customers that may be the person of `profile`, most probable first (every team)."""
+# One of these the same is worth showing to someone typing a record, whatever else is known yet: a half-typed
+# form has an e-mail and nothing more, and that e-mail already being a customer's is what they need to see.
+IDENTIFIERS = ("email", "phone", "national_id")
+
+
+def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probability: float = KEEP_THRESHOLD,
+                        identifiers: bool = False) -> list[Match]:
+    """Existing customers that may be the person of `profile`, most probable first (every team). With
+    `identifiers`, also those sharing an e-mail, phone or national ID (outside a household) at any probability."""
     keys = [Q(**{key: profile[key]}) for key in BLOCKING_KEYS if profile.get(key)]
     if not keys:
         return []
@@ -88,7 +94,8 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
             continue
         levels = compare_levels(profile, row)
         result = score(params, levels, {c: similarity_of(c, profile, row) for c in ("given", "family")})
-        if result.probability >= min_probability:
+        shared = identifiers and not result.household and any(levels[c] == "exact" for c in IDENTIFIERS)
+        if result.probability >= min_probability or shared:
             found.append(Match(row["customer_id"], row["customer__team_id"], result))
     found.sort(key=lambda m: -m.probability)
     return found
@@ -103,7 +110,8 @@ class CheckResult:
 def check(*, user, values: dict, exclude: int | None = None, limit: int = 5,
           min_probability: float = KEEP_THRESHOLD) -> CheckResult:
     """The likely existing customers for a record being entered by `user`, split by what they may see."""
-    matches = matches_for_profile(record_profile(values), exclude=exclude, min_probability=min_probability)
+    matches = matches_for_profile(record_profile(values), exclude=exclude, min_probability=min_probability,
+                                  identifiers=True)
     if not matches:
         return CheckResult([], [])
     from cdm.access import SENSITIVE_FIELDS

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.identity import duck
@@ -143,8 +144,8 @@ def scan(*, full: bool = False, retrain: bool = False, threads: int | None = Non
 
 
 def write_candidates(rows, params: MatchParameters, result: ScanResult, touched: set[int] | None) -> None:
-    """Upsert the scored pairs as open candidates; withdraw open scan candidates no longer found (all of them in a
-    full scan, those of `touched` customers in an incremental one); leave decided pairs alone; re-cluster."""
+    """Upsert the scored pairs as open candidates; withdraw open candidates no longer found (all of them in a full
+    scan, those of `touched` customers in an incremental one); leave decided pairs alone; re-cluster."""
     now = timezone.now()
     decided = decided_pairs()
     found = {}
@@ -157,23 +158,21 @@ def write_candidates(rows, params: MatchParameters, result: ScanResult, touched:
             origin=DuplicateCandidate.Origin.SCAN, scored_at=now)
     result.candidates = len(found)
     with transaction.atomic():
-        existing = {(c.customer_a_id, c.customer_b_id): c for c in DuplicateCandidate.objects.open().filter(
-            origin=DuplicateCandidate.Origin.SCAN)} if touched is None else {
-            (c.customer_a_id, c.customer_b_id): c for c in DuplicateCandidate.objects.open().filter(
-                customer_a_id__in=touched) | DuplicateCandidate.objects.open().filter(customer_b_id__in=touched)}
-        also_open = set(DuplicateCandidate.objects.filter(
-            customer_a_id__in={a for a, _ in found}).values_list("customer_a_id", "customer_b_id"))
+        open_rows = DuplicateCandidate.objects.open()
+        if touched is not None:
+            open_rows = open_rows.filter(Q(customer_a_id__in=touched) | Q(customer_b_id__in=touched))
+        existing = {(c.customer_a_id, c.customer_b_id): c for c in open_rows}
         new, changed = [], []
         for key, candidate in found.items():
             old = existing.pop(key, None)
             if old is None:
-                if key not in also_open:
-                    new.append(candidate)
+                new.append(candidate)
                 continue
             for f in ("score", "weight", "levels", "reasons", "cross_team", "scored_at"):
                 setattr(old, f, getattr(candidate, f))
             changed.append(old)
-        withdrawn = [c.pk for c in existing.values() if c.origin == DuplicateCandidate.Origin.SCAN]
+        # Open pairs the engine no longer proposes (the data changed since), whoever raised them.
+        withdrawn = [c.pk for c in existing.values()]
         DuplicateCandidate.objects.filter(pk__in=withdrawn).delete()
         DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
         DuplicateCandidate.objects.bulk_update(changed, ["score", "weight", "levels", "reasons", "cross_team",

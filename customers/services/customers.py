@@ -94,7 +94,10 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
             break
     _full_clean(customer)
     _save_with_history(customer, by=by, reason=reason or _("Created"))
-    refresh_profile(customer)
+    # Every way in (form, API, import) is checked: likely matches in any team go to the stewards' queue.
+    from customers.services.duplicates import customer_matches_raise
+
+    customer.raised_for_review = bool(customer_matches_raise(customer=customer, origin="entry", by=by))
     if SENSITIVE_FIELDS & set(k for k, v in fields.items() if v not in (None, "")):
         audit_record(by=by, action="customer.create", obj=customer, fields=SENSITIVE_FIELDS & set(fields), reason=reason)
     return customer
@@ -113,7 +116,6 @@ def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reas
     """
     from customers.identity.model import MATCH_THRESHOLD
     from customers.identity.realtime import check
-    from customers.services.duplicates import customer_matches_raise
 
     errors: dict[str, list] = {}
     try:
@@ -135,7 +137,6 @@ def customer_create_checked(*, by, team: Team, create_anyway: bool = False, reas
         customer = customer_create(by=by, team=team, reason=f"{why}. {reason}" if reason else why, **fields)
         audit_record(by=by, action="customer.create_despite_match", obj=customer,
                      reason=_("Possible duplicates: %(numbers)s") % {"numbers": numbers})
-    customer.raised_for_review = bool(customer_matches_raise(customer=customer, origin="entry", by=by))
     return customer
 
 

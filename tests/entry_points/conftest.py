@@ -132,7 +132,14 @@ def _group_result(world):
 
 
 # One object per registered admin model; customer-bound rows hang off the target customer.
+def _candidate(world):
+    other = f.CustomerFactory(team=world.north, given_name="Matrix", family_name="Pair", email="pair@example.com")
+    return f.DuplicateCandidateFactory(customer=world.customer, other=other)
+
+
 ADMIN_OBJECTS = {
+    "customers.duplicatecandidate": _candidate,
+    "customers.matchmodel": lambda w: f.MatchModelFactory(),
     "auth.group": lambda w: Group.objects.get(name="Marketing"),
     "auth.user": lambda w: w.user_obj,
     "django_celery_beat.periodictask": _celery_beat("task"),

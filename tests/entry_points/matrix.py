@@ -428,6 +428,8 @@ ADMIN_MODELS: dict[str, dict] = {
     "customers.customeruserobjectpermission": admin_model(steward=NONE, admin=OK),
     "customers.customergroupobjectpermission": admin_model(steward=NONE, admin=OK),
     "customers.customerattribute": admin_model(steward=NO_DELETE, admin=NO_DELETE),
+    "customers.duplicatecandidate": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
+    "customers.matchmodel": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "consent.purpose": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.privacynotice": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.consentrecord": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),

@@ -41,9 +41,15 @@ def test_twins_share_birth_date_and_address_but_not_the_given_name():
 
 
 def test_same_name_at_the_same_address_but_another_generation_is_no_match():
-    result = s(dict(HOME, given_name="Karl", date_of_birth=D(1950, 1, 2)),
-               dict(HOME, given_name="Karl", date_of_birth=D(1978, 11, 30)))
-    assert result.probability < MATCH_THRESHOLD
+    result = s(dict(HOME, given_name="Karl", date_of_birth=D(1950, 1, 2), email="karl@example.com"),
+               dict(HOME, given_name="Karl", date_of_birth=D(1978, 11, 30), email="karl.jr@example.com"))
+    assert result.household and result.probability < MATCH_THRESHOLD
+
+
+def test_the_same_name_and_e_mail_with_another_birth_date_goes_to_review():
+    result = s(dict(HOME, given_name="Karl", date_of_birth=D(1950, 1, 2), email="karl@example.com"),
+               dict(HOME, given_name="Karl", date_of_birth=D(1978, 11, 30), email="karl@example.com"))
+    assert not result.household and result.probability >= MATCH_THRESHOLD
 
 
 def test_the_same_national_id_overrides_the_household_rule():
