@@ -19,3 +19,12 @@ def customer_consents_context(request, customer, *, form=None, recorded=None) ->
         "form": form if form is not None else (ConsentRecordForm() if can_record else None),
         "recorded": recorded,
     }}
+
+
+def customer_consent_summary(user, customers) -> dict:
+    """Each customer's current consent per purpose, for the stewards' side-by-side review of a cluster."""
+    found = {}
+    for customer in customers:
+        statuses = selectors.consent_status(customer=customer, user=user)
+        found[customer.pk] = [(str(s.purpose.short_name or s.purpose.name), s.state_label) for s in statuses]
+    return found

@@ -188,3 +188,34 @@ class SurveyForm(forms.Form):
         # The request's reference, never its subject: agents write subjects for each other, not for the customer.
         self.fields["score"].label = _("How satisfied are you with how we handled your request %(reference)s?") % {
             "reference": reference}
+
+
+# --- duplicates review -----------------------------------------------------------------------------
+
+class DuplicateQueueFilterForm(forms.Form):
+    """The review queue's filters; a bad value is an error on its field and the filter is left out."""
+
+    min_score = forms.IntegerField(label=_("Score at least (%)"), required=False, min_value=0, max_value=100)
+    reason = forms.CharField(label=_("Reason contains"), required=False, max_length=100)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("Every team"))
+    origin = forms.ChoiceField(label=_("Found by"), required=False, choices=[])
+
+    def __init__(self, *args, teams, **kwargs):
+        from customers.models import DuplicateCandidate
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["origin"].choices = [("", _("Anything")), *DuplicateCandidate.Origin.choices]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")} if hasattr(
+                self, "cleaned_data") else {}
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if "min_score" in data:
+            data["min_score"] = data["min_score"] / 100
+        return data
+
+
+class DuplicateDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

@@ -22,3 +22,21 @@ def panels_context(request, customer) -> dict:
     for context in _PANELS:
         merged |= context(request, customer)
     return merged
+
+
+# What each record of a duplicate cluster holds, beyond its own rows (consents per purpose today; segment
+# memberships later): an app registers `(user, customers) -> {customer pk: [(label, value), ...]}`.
+_SUMMARIES: list[Callable] = []
+
+
+def record_summary_register(summary: Callable) -> None:
+    if summary not in _SUMMARIES:
+        _SUMMARIES.append(summary)
+
+
+def record_summaries(user, customers) -> dict[int, list[tuple[str, str]]]:
+    merged: dict[int, list] = {c.pk: [] for c in customers}
+    for summary in _SUMMARIES:
+        for pk, rows in summary(user, customers).items():
+            merged.setdefault(pk, []).extend(rows)
+    return merged

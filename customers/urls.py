@@ -10,6 +10,10 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("new/matches/", views.customer_create_matches, name="create_matches"),
     path("requests/mine/", views.my_requests, name="my_requests"),
+    path("duplicates/", views.duplicate_queue, name="duplicates"),
+    path("duplicates/<int:cluster>/", views.duplicate_cluster, name="duplicate_cluster"),
+    path("duplicates/pairs/<int:pk>/dismiss/", views.duplicate_pair_dismiss, name="duplicate_dismiss"),
+    path("duplicates/pairs/<int:pk>/skip/", views.duplicate_pair_skip, name="duplicate_skip"),
     # follow_merged: a merged customer's page redirects to the survivor's.
     path("<str:customer_number>/", views.follow_merged(views.customer_detail), name="detail"),
     path("<str:customer_number>/requests/", views.service_requests, name="service_requests"),

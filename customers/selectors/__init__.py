@@ -12,7 +12,9 @@ from customers.selectors.customers import (  # noqa: F401
     customers_inactive,
 )
 from customers.selectors.duplicates_queue import (  # noqa: F401
+    cluster_review,
     customer_suspected_duplicates,
+    customers_holdings,
     duplicate_candidates,
     duplicate_candidates_export,
     duplicate_cluster_pairs,

@@ -66,3 +66,71 @@ def customer_suspected_duplicates(*, customer: Customer, user, limit: int = 5) -
         return []
     found = {c.pk: c for c in Customer.objects.restrict(user, "view").filter(pk__in=others).defer(*SENSITIVE_FIELDS)}
     return [found[pk] for pk in others if pk in found][:limit]
+
+
+# Rows of a customer that the review shows as counts (internal and derived tables are left out).
+_NOT_HOLDINGS = {"customers.matchprofile", "customers.duplicatecandidate", "customers.merge", "customers.phoneverification",
+                 "customers.customeruserobjectpermission", "customers.customergroupobjectpermission",
+                 "customers.historicalcustomer"}
+
+
+def customers_holdings(*, user, customers) -> dict[int, list[tuple[str, int]]]:
+    """What each record holds: rows per related model the user may see (orders 12, service requests 3, ...)."""
+    from cdm import access
+
+    ids = [c.pk for c in customers]
+    held = {pk: [] for pk in ids}
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if not relation.one_to_many or model._meta.label_lower in _NOT_HOLDINGS or model is Customer:
+            continue
+        if not access.can_see_model(user, model) or not hasattr(model.objects, "restrict"):
+            continue
+        column = relation.field.name
+        counts = dict(model.objects.restrict(user, "view").filter(**{f"{column}__in": ids}).order_by()
+                      .values_list(column).annotate(n=Count("pk")).values_list(column, "n"))
+        label = str(model._meta.verbose_name_plural)
+        for pk in ids:
+            if counts.get(pk):
+                held[pk].append((label, counts[pk]))
+    return held
+
+
+def cluster_review(*, user, cluster: int) -> dict | None:
+    """A cluster as the steward reviews it: its records side by side (fields the user may see, those that differ
+    marked), its open pairs with score and reasons, what each record holds (the view adds the other apps'
+    summaries, customers.panels.record_summaries). None: no such open cluster within the user's rights."""
+    from cdm import access
+
+    pairs = list(duplicate_cluster_pairs(user=user, cluster=cluster))
+    if not pairs:
+        return None
+    ids = sorted({p.customer_a_id for p in pairs} | {p.customer_b_id for p in pairs})
+    records = list(Customer.objects.restrict(user, "view").filter(pk__in=ids).select_related("team", "owner")
+                   .defer(*SENSITIVE_FIELDS).order_by("created_at", "pk"))
+    if len(records) < 2:
+        return None
+    shown = [f for f in access.customer_fields(user) if f not in SENSITIVE_FIELDS and f not in _NOT_COMPARED]
+    rows = []
+    for name in shown:
+        field = Customer._meta.get_field(name)
+        values = [_shown(c, name) for c in records]
+        rows.append({"name": name, "label": field.verbose_name, "values": values,
+                     "differs": len({v for v in values if v not in ("", "–")}) > 1})
+    holdings = customers_holdings(user=user, customers=records)
+    external = external_ids_by_customer(ids)
+    return {"cluster": cluster, "pairs": pairs, "records": records, "rows": rows,
+            "holdings": [holdings[c.pk] for c in records],
+            "external_ids": [external.get(c.pk, []) for c in records], "best": max(p.score for p in pairs)}
+
+
+_NOT_COMPARED = {"address_issues", "version", "merged_into", "search_name", "national_id_index"}
+
+
+def _shown(customer, name) -> str:
+    value = getattr(customer, f"get_{name}_display", lambda: getattr(customer, name))()
+    if value in (None, "", {}):
+        return "–"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M" if hasattr(value, "hour") else "%Y-%m-%d")
+    return str(value)

@@ -14,6 +14,12 @@ from customers.views.customers import (  # noqa: F401
     customer_version,
     follow_merged,
 )
+from customers.views.duplicates import (  # noqa: F401
+    duplicate_cluster,
+    duplicate_pair_dismiss,
+    duplicate_pair_skip,
+    duplicate_queue,
+)
 from customers.views.service_desk import (  # noqa: F401
     DESK_ANCHORS,
     DESK_MODELS,

@@ -118,3 +118,27 @@ document.addEventListener("click", (event) => {
     link.after(note);
   }
 });
+
+// --- Keyboard for stewards working through a queue -------------------------------------------------
+// A control with data-key="n" is pressed by the key n (never while typing in a field). In a list marked
+// data-review-list, j and k move the focus through its data-review-link links; Enter opens one.
+function typing(target) {
+  return target.closest("input, textarea, select, [contenteditable]") !== null;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  const control = document.querySelector(`[data-key="${CSS.escape(event.key)}"]`);
+  if (control) {
+    event.preventDefault();
+    control.click();
+    return;
+  }
+  if (event.key !== "j" && event.key !== "k") return;
+  const links = Array.from(document.querySelectorAll("[data-review-list] [data-review-link]"));
+  if (!links.length) return;
+  event.preventDefault();
+  const index = links.indexOf(document.activeElement);
+  const next = event.key === "j" ? Math.min(index + 1, links.length - 1) : Math.max(index - 1, 0);
+  links[index === -1 ? 0 : next].focus();
+});

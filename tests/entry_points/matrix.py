@@ -275,7 +275,40 @@ WROTE_WITH_CHANGE_GRANT = WROTE
 POST_ONLY = by_role(anonymous=LOGIN, agents=NOT_ALLOWED, marketer=NOT_ALLOWED, steward=NOT_ALLOWED,
                     admin=NOT_ALLOWED, nobody=NOT_ALLOWED)
 
+def _pair(world):
+    """An open candidate pair of the target customer and another of its team (cached on the world)."""
+    from tests import factories as f
+
+    if "_pair" not in world.__dict__:
+        other = f.CustomerFactory(team=world.customer.team, given_name="Pairing", family_name="Matrix",
+                                  email="pairing.matrix@example.org", phone="")
+        world.__dict__["_pair"] = f.DuplicateCandidateFactory(customer=world.customer, other=other)
+    return world.__dict__["_pair"]
+
+
+def _pair_status(world):
+    return type(_pair(world)).objects.get(pk=_pair(world).pk).status
+
+
+def _pair_skipped(world):
+    return type(_pair(world)).objects.get(pk=_pair(world).pk).skipped_at is not None
+
+
+# The review queue exists for stewards and admins only: for everyone else it is not there (404).
+STEWARDS_ONLY_GET = by_role(anonymous=LOGIN, agents=HIDDEN, marketer=HIDDEN, steward=OK, admin=OK, nobody=HIDDEN)
+STEWARDS_ONLY_POST = by_role(anonymous=LOGIN_NO_WRITE, agents=HIDDEN_NO_WRITE, marketer=HIDDEN_NO_WRITE,
+                             steward=WROTE, admin=WROTE, nobody=HIDDEN_NO_WRITE)
+
 SITE: dict[str, Entry] = {
+    "customers:duplicates": Entry(
+        customer=True, setup=_pair,
+        get=by_role(anonymous=LOGIN, agents=HIDDEN, marketer=HIDDEN, steward=LISTED, admin=LISTED, nobody=HIDDEN)),
+    "customers:duplicate_cluster": Entry(customer=True, args=lambda w: [_pair(w).cluster], get=STEWARDS_ONLY_GET),
+    "customers:duplicate_dismiss": Entry(customer=True, args=lambda w: [_pair(w).pk], get=POST_ONLY,
+                                         post=STEWARDS_ONLY_POST, data=lambda w: {"note": "matrix"},
+                                         effect=_pair_status),
+    "customers:duplicate_skip": Entry(customer=True, args=lambda w: [_pair(w).pk], get=POST_ONLY,
+                                      post=STEWARDS_ONLY_POST, data=lambda w: {}, effect=_pair_skipped),
     "home": Entry(get=by_role(anonymous=LOGIN, agents=OK, marketer=OK, steward=OK, admin=OK, nobody=OK)),
     "login": Entry(get=everyone(OK)),
     "favicon": Entry(get=everyone(MOVED)),
