@@ -90,8 +90,10 @@ def _pair_columns(pairs: str) -> str:
 
 def _levels_sql(pairs: str) -> str:
     levels = ", ".join(f"{c.sql()} AS l_{c.name}" for c in COMPARISONS)
-    return (f"SELECT a, b, a_team, b_team, {levels}, jaro_winkler_similarity(a_given, b_given) AS s_given, "
-            f"jaro_winkler_similarity(a_family, b_family) AS s_family FROM ({_pair_columns(pairs)})")
+    similarities = ("SELECT *, jaro_winkler_similarity(a_given, b_given) AS jw_given, "
+                    f"jaro_winkler_similarity(a_family, b_family) AS jw_family FROM ({_pair_columns(pairs)})")
+    return (f"SELECT a, b, a_team, b_team, {levels}, jw_given AS s_given, jw_family AS s_family "
+            f"FROM ({similarities})")
 
 
 def patterns(con, pairs: str = "pairs") -> Counter:

@@ -16,6 +16,8 @@ from functools import lru_cache
 import jellyfish
 from anyascii import anyascii
 
+# Raised whenever what a profile holds changes: every scan then derives the profiles again.
+FEATURES_VERSION = 2
 PROFILE_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
                   "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
                   "key_dob_given", "key_name")
@@ -113,11 +115,17 @@ def profile_values(*, given_name="", family_name="", date_of_birth=None, email="
         "country": country,
         "key_name_dob": f"{family_key}|{dob.isoformat()}" if family_key and dob else "",
         "key_post_initial": f"{country}{postcode}|{initial}" if postcode and initial else "",
-        # Catches a changed family name (marriage) and a missing one.
-        "key_dob_given": f"{dob.isoformat()}|{initial}" if dob and initial else "",
+        # Catches a changed family name (marriage) and a missing one; day and month in either order.
+        "key_dob_given": f"{_dob_key(dob)}|{initial}" if dob and initial else "",
         # Catches a missing or mistyped birth date.
         "key_name": f"{initial} {family}" if initial and family else "",
     }
+
+
+def _dob_key(dob: datetime.date) -> str:
+    """The birth date with day and month in a fixed order: a date typed day-first and month-first blocks together."""
+    low, high = sorted((dob.day, dob.month))
+    return f"{dob.year:04d}-{low:02d}-{high:02d}"
 
 
 def _group_text(group: tuple[str, ...]) -> str:

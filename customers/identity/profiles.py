@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from customers.identity.features import PROFILE_FIELDS, profile_values
+from customers.identity.features import FEATURES_VERSION, PROFILE_FIELDS, profile_values
 from customers.models import Customer, MatchProfile
 
 # Customers that take part in matching: merged and erased ones have no profile.
@@ -19,7 +19,7 @@ _SOURCE_FIELDS = ("pk", "version", "status", "given_name", "family_name", "date_
 def _profile(values: dict) -> MatchProfile:
     pk, version = values.pop("pk"), values.pop("version")
     values.pop("status", None)
-    return MatchProfile(customer_id=pk, version=version, **profile_values(**values))
+    return MatchProfile(customer_id=pk, version=version, features=FEATURES_VERSION, **profile_values(**values))
 
 
 def refresh_profile(customer: Customer) -> None:
@@ -31,7 +31,7 @@ def refresh_profile(customer: Customer) -> None:
     values["country"] = str(values["country"] or "")
     profile = _profile(values)
     MatchProfile.objects.update_or_create(customer_id=customer.pk, defaults={
-        f: getattr(profile, f) for f in ("version", *PROFILE_FIELDS)} | {"scanned_at": None})
+        f: getattr(profile, f) for f in ("version", "features", *PROFILE_FIELDS)} | {"scanned_at": None})
 
 
 def unscanned(since=None):
@@ -47,9 +47,10 @@ def mark_scanned(ids, at) -> None:
 
 
 def stale_customers():
-    """Customers whose profile is missing or older than the customer."""
+    """Customers whose profile is missing, older than the customer, or derived by an older engine."""
     return Customer.objects.filter(status__in=MATCHED_STATUSES).filter(
-        Q(match_profile__isnull=True) | ~Q(match_profile__version=F("version")))
+        Q(match_profile__isnull=True) | ~Q(match_profile__version=F("version"))
+        | ~Q(match_profile__features=FEATURES_VERSION))
 
 
 def refresh_stale(batch_size: int = 5000) -> list[int]:
@@ -77,7 +78,7 @@ def _write(profiles: list[MatchProfile]) -> None:
     if connection.vendor != "postgresql":
         MatchProfile.objects.bulk_create(profiles, batch_size=500)
         return
-    columns = ["customer_id", "version", "refreshed_at", *PROFILE_FIELDS]
+    columns = ["customer_id", "version", "features", "refreshed_at", *PROFILE_FIELDS]
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {MatchProfile._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
             for p in profiles:

@@ -88,11 +88,13 @@ def export_profiles(path: str) -> int:
 
 
 def train(con, params: MatchParameters) -> MatchParameters:
-    """u from random pairs, m and the prior by EM over the blocked pairs, both with the stewards' labels."""
+    """u from random pairs, m by EM over the blocked pairs, both with the stewards' labels; the prior from the
+    matches EM expects among all pairs of customers."""
     labels = labelled_patterns()
     u = u_from_random_pairs(duck.random_pair_patterns(con), labels)
     start = MatchParameters(m=params.m, u=u, prior=params.prior, threshold=params.threshold)
-    return em(start, duck.patterns(con), labels)
+    customers = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    return em(start, duck.patterns(con), labels, total_pairs=customers * (customers - 1) // 2)
 
 
 def scan(*, full: bool = False, retrain: bool = False, threads: int | None = None) -> ScanResult:

@@ -22,6 +22,8 @@ class MatchProfile(models.Model):
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="match_profile")
     version = models.PositiveIntegerField(help_text="The customer's version the profile was derived from.")
+    features = models.PositiveSmallIntegerField(default=0, help_text="customers.identity.features.FEATURES_VERSION "
+                                                                     "it was derived with")
     refreshed_at = models.DateTimeField(auto_now=True)
     # When a scan last compared this customer with everyone: an incremental scan takes those refreshed since.
     scanned_at = models.DateTimeField(null=True, blank=True)

@@ -69,9 +69,10 @@ def test_em_learns_that_agreement_is_common_among_matches():
     patterns = Counter({same: 1000, other: 100000, _pattern(family="exact"): 5000})
     params = MatchParameters.defaults()
     params.u = u_from_random_pairs(Counter({other: 100000, _pattern(family="exact"): 300}))
-    learned = em(params, patterns)
+    learned = em(params, patterns, total_pairs=10**9)
     assert learned.m["dob"]["exact"] > 0.9
-    assert 0.005 < learned.prior < 0.02  # about 1,000 in 106,000 blocked pairs
+    assert 0.005 < learned.trained_on["blocked_share"] < 0.02  # about 1,000 in 106,000 blocked pairs
+    assert 0.9e-6 < learned.prior < 1.1e-6  # 1,000 matches among 10^9 pairs of customers
     assert learned.trained_on["pairs"] == 106000
 
 
