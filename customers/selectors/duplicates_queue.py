@@ -116,7 +116,7 @@ def cluster_review(*, user, cluster: int) -> dict | None:
         field = Customer._meta.get_field(name)
         values = [_shown(c, name) for c in records]
         rows.append({"name": name, "label": field.verbose_name, "values": values,
-                     "differs": len({v for v in values if v not in ("", "–")}) > 1})
+                     "differs": name not in _ALWAYS_DIFFERENT and len({v for v in values if v not in ("", "–")}) > 1})
     holdings = customers_holdings(user=user, customers=records)
     external = external_ids_by_customer(ids)
     return {"cluster": cluster, "pairs": pairs, "records": records, "rows": rows,
@@ -124,6 +124,8 @@ def cluster_review(*, user, cluster: int) -> dict | None:
             "external_ids": [external.get(c.pk, []) for c in records], "best": max(p.score for p in pairs)}
 
 
+# Two records always differ in these: marking them would hide the differences that matter.
+_ALWAYS_DIFFERENT = {"customer_number", "created_at", "updated_at", "last_activity_at"}
 _NOT_COMPARED = {"address_issues", "version", "merged_into", "search_name", "national_id_index"}
 
 
