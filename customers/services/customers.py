@@ -81,7 +81,9 @@ STATUS_PERM = "customers.change_customer_status"
 # --- customers ----------------------------------------------------------------------------
 
 @use_case
-def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
+def customer_create(*, by, team: Team, reason: str = "", review_origin: str | None = "entry", **fields) -> Customer:
+    """A new customer of `team`. Its likely matches in any team become duplicate candidates for the stewards
+    (origin `review_origin`: "entry" for forms and the API, "import"), or none with review_origin=None."""
     require_perm(by, "customers.add_customer")
     if not customer_add_teams(by, Team.objects.filter(pk=team.pk)).exists():
         raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
@@ -97,7 +99,11 @@ def customer_create(*, by, team: Team, reason: str = "", **fields) -> Customer:
     # Every way in (form, API, import) is checked: likely matches in any team go to the stewards' queue.
     from customers.services.duplicates import customer_matches_raise
 
-    customer.raised_for_review = bool(customer_matches_raise(customer=customer, origin="entry", by=by))
+    if review_origin is None:
+        refresh_profile(customer)
+        customer.raised_for_review = False
+    else:
+        customer.raised_for_review = bool(customer_matches_raise(customer=customer, origin=review_origin, by=by))
     if SENSITIVE_FIELDS & set(k for k, v in fields.items() if v not in (None, "")):
         audit_record(by=by, action="customer.create", obj=customer, fields=SENSITIVE_FIELDS & set(fields), reason=reason)
     return customer
