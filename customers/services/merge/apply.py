@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,13 +16,13 @@ from customers.services.base import _full_clean, _save_with_history
 from customers.services.customers import customer_bulk_update
 from customers.services.merge import relations as rel
 from customers.services.merge.plan import (
-    refused,
     SENSITIVE_UNITS,
     UNITS,
     MergePlan,
     build_plan,
     check_records,
     load_records,
+    refused,
 )
 from customers.services.merge.values import customer_values, fingerprint, jsonable, stored
 
@@ -189,10 +188,9 @@ def customers_merge(*, survivor: Customer, absorbed: list[Customer], by, choices
     absorbed_ids = [c.pk for c in absorbed]
     ids = [survivor.pk, *absorbed_ids]
     before = {str(c.pk): customer_values(c) for c in absorbed}
-    rel.allow_reparenting()
-
     staying, replaced = _resolve_conflicts(plan, resolved)
-    moved = _move_rows(absorbed_ids, survivor.pk, staying)
+    with rel.reparenting():
+        moved = _move_rows(absorbed_ids, survivor.pk, staying)
     repointed = _repoint_earlier_merges(absorbed_ids, survivor, by)
     candidates = _decide_candidates(ids, absorbed_ids, by)
 

@@ -265,7 +265,7 @@ def consent_differences(records: list[Customer]) -> list[str]:
     """Purposes whose current consent (the latest record per purpose; none at all counts) differs."""
     ids = [c.pk for c in records]
     differing = []
-    for relation in consent_relations_cached():
+    for relation in rel.consent_relations():
         state: dict[tuple[int, int], bool] = {}
         rows = (relation.rows().filter(**{f"{relation.field}__in": ids})
                 .order_by("recorded_at", "pk").values_list(relation.field, "purpose_id", "granted"))
@@ -278,10 +278,6 @@ def consent_differences(records: list[Customer]) -> list[str]:
             if len({state.get((cid, purpose_id)) for cid in ids}) > 1:
                 differing.append(names.get(purpose_id, str(purpose_id)))
     return differing
-
-
-def consent_relations_cached():
-    return rel.consent_relations()
 
 
 def build_plan(survivor: Customer, absorbed: list[Customer], by) -> MergePlan:

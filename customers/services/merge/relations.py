@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, models, transaction
 
 from cdm import access
-
 from customers.models import Customer, DuplicateCandidate, MatchProfile, Merge
 
 # Handled on their own terms, never moved as rows: the profile is derived (refreshed / dropped), candidates
@@ -122,11 +122,18 @@ def rows_of(relation: Relation, customer_ids) -> list[tuple]:
                 .order_by("pk").values_list("pk", relation.field, *extra))
 
 
-def allow_reparenting() -> None:
-    """Let this transaction move append-only rows to another customer (consent's trigger, PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL cdm.reparenting = 'on'")
+@contextmanager
+def reparenting():
+    """Inside the block, this transaction may move append-only rows to another customer (consent's trigger,
+    PostgreSQL); the setting is transaction-local and switched off again after the block."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('cdm.reparenting', 'on', true)")
+    yield  # on an error the transaction (or its savepoint) rolls back, and the setting with it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('cdm.reparenting', 'off', true)")
 
 
 def _is_object_right(model) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,8 +167,8 @@ def merge_undo(*, merge: Merge, by, reason: str = "") -> MergeUndoResult:
     _check_records(merge, survivor, absorbed)
     _check_rows(snapshot)
 
-    rel.allow_reparenting()
-    _restore_rows(snapshot)
+    with rel.reparenting():
+        _restore_rows(snapshot)
     numbers = ", ".join(c.customer_number for c in absorbed)
     text = _("Merge of %(numbers)s into %(survivor)s undone") % {"numbers": numbers,
                                                                  "survivor": survivor.customer_number}

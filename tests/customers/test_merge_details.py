@@ -1,0 +1,91 @@
+"""Merge details: what keeps leading to the survivor, candidate pairs, archived records, consent evidence."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
+
+from cdm.access import SYSTEM
+from cdm.models import AppendOnlyError
+from consent.models import ConsentRecord
+from customers import selectors, services
+from customers.identity.scan import recluster
+from customers.models import Customer, DuplicateCandidate, ExternalIdentity
+from tests.customers.test_merge import everything
+from tests.factories import (
+    ArchivedCustomerFactory,
+    ConsentRecordFactory,
+    CustomerFactory,
+    ExternalIdentityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _pair(x, y, score=0.9):
+    a, b = sorted([x.pk, y.pk])
+    return DuplicateCandidate.objects.create(customer_a_id=a, customer_b_id=b, score=score, weight=5.0, cluster=a,
+                                             scored_at=timezone.now())
+
+
+def test_the_absorbed_number_e_mail_phone_and_external_id_lead_to_the_survivor(users, north):
+    steward = users["steward"]
+    a = CustomerFactory(team=north, email="ada@example.com", phone="+1 202 555 0101")
+    b = CustomerFactory(team=north, email="augusta@example.com", phone="+1 202 555 0102")
+    link = ExternalIdentityFactory(customer=b, system="crm", external_id="CRM-42")
+    services.customers_merge(survivor=a, absorbed=[b], by=steward, choices={"email": a.pk, "phone": a.pk})
+    for value in (b.customer_number, "Augusta@Example.com", "(202) 555-0102", "+12025550102"):
+        assert selectors.customer_resolve(user=steward, value=value) == a, value
+    assert ExternalIdentity.objects.get(pk=link.pk).customer_id == a.pk
+    assert selectors.customer_resolve(user=users["agent-south"], value=b.customer_number) is None  # not theirs
+
+
+def test_pairs_with_a_third_customer_are_withdrawn_and_come_back_on_undo(users, north):
+    steward = users["steward"]
+    a, b, c = (CustomerFactory(team=north) for _ in range(3))
+    between, third = _pair(a, b, 0.98), _pair(b, c, 0.7)
+    recluster()  # as the scan leaves them: one cluster
+    before = everything([a, b, c])
+
+    merge = services.customers_merge(survivor=a, absorbed=[b], by=steward)
+
+    assert DuplicateCandidate.objects.get(pk=between.pk).status == "merged"
+    assert DuplicateCandidate.objects.get(pk=between.pk).decided_by == steward
+    assert not DuplicateCandidate.objects.filter(pk=third.pk).exists()
+    services.merge_undo(merge=merge, by=steward)
+    assert everything([a, b, c]) == before
+
+
+def test_an_archived_record_is_archived_again_after_undo(users, north):
+    steward = users["steward"]
+    a, b = CustomerFactory(team=north), ArchivedCustomerFactory(team=north)
+    merge = services.customers_merge(survivor=a, absorbed=[b], by=steward)
+    services.merge_undo(merge=merge, by=steward)
+    assert Customer.objects.get(pk=b.pk).status == "archived"
+    with pytest.raises(ValidationError) as again:
+        services.merge_undo(merge=merge, by=steward)
+    assert again.value.error_dict["merge"][0].code == "undone"
+
+
+def test_consent_evidence_moves_unchanged_and_stays_append_only(users, north):
+    a, b = CustomerFactory(team=north), CustomerFactory(team=north)
+    record = ConsentRecordFactory(customer=b, granted=True)
+    stored = {k: v for k, v in ConsentRecord.objects.filter(pk=record.pk).values().get().items() if k != "customer_id"}
+    services.customers_merge(survivor=a, absorbed=[b], by=users["steward"], acknowledge_consent_difference=True)
+    moved = ConsentRecord.objects.filter(pk=record.pk).values().get()
+    assert moved.pop("customer_id") == a.pk and moved == stored
+    with pytest.raises(AppendOnlyError):
+        ConsentRecord.objects.filter(pk=record.pk).update(customer=b)
+    if connection.vendor == "postgresql":  # the trigger: outside a merge, not even the customer may change
+        with pytest.raises(DatabaseError), transaction.atomic():
+            models.QuerySet(model=ConsentRecord).filter(pk=record.pk).update(customer_id=b.pk)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        models.QuerySet(model=ConsentRecord).filter(pk=record.pk).update(note="rewritten")
+
+
+def test_an_unknown_choice_names_the_field(users, north):
+    a, b = CustomerFactory(team=north, given_name="Ada"), CustomerFactory(team=north, given_name="Augusta")
+    with pytest.raises(ValidationError) as refused:
+        services.customers_merge(survivor=a, absorbed=[b], by=SYSTEM, choices={"given_name": 999_999})
+    assert "choices" in refused.value.message_dict
+    assert Customer.objects.get(pk=b.pk).status == "active"
