@@ -1,6 +1,8 @@
 """Merge details: what keeps leading to the survivor, candidate pairs, archived records, consent evidence."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
@@ -11,12 +13,16 @@ from consent.models import ConsentRecord
 from customers import selectors, services
 from customers.identity.scan import recluster
 from customers.models import Customer, DuplicateCandidate, ExternalIdentity
-from tests.customers.test_merge import everything
+from tests.customers.test_merge import everything, held_by
 from tests.factories import (
+    ActivityFactory,
     ArchivedCustomerFactory,
     ConsentRecordFactory,
     CustomerFactory,
     ExternalIdentityFactory,
+    NoteFactory,
+    OrderFactory,
+    ServiceRequestFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +95,30 @@ def test_an_unknown_choice_names_the_field(users, north):
         services.customers_merge(survivor=a, absorbed=[b], by=SYSTEM, choices={"given_name": 999_999})
     assert "choices" in refused.value.message_dict
     assert Customer.objects.get(pk=b.pk).status == "active"
+
+
+# Rows each kind of factory adds, drawn per record; the property: merge then undo leaves every row as it was.
+_KINDS = {"order": OrderFactory, "activity": ActivityFactory, "note": NoteFactory, "request": ServiceRequestFactory,
+          "consent": ConsentRecordFactory}
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.fixed_dictionaries({k: st.integers(0, 2) for k in _KINDS}), min_size=2, max_size=4),
+       survivor_index=st.integers(0, 3))
+def test_any_merge_then_undo_leaves_every_row_as_it_was(users, north, records, survivor_index):
+    customers = []
+    for kinds in records:
+        customer = CustomerFactory(team=north)
+        for kind, n in kinds.items():
+            for _ in range(n):
+                _KINDS[kind](customer=customer)
+        customers.append(customer)
+    before = everything(customers)
+    survivor = customers[survivor_index % len(customers)]
+    absorbed = [c for c in customers if c.pk != survivor.pk]
+    merge = services.customers_merge(survivor=survivor, absorbed=absorbed, by=users["steward"],
+                                     acknowledge_consent_difference=True)
+    assert all(held_by(c) == {} for c in absorbed)
+    services.merge_undo(merge=merge, by=users["steward"])
+    assert everything(customers) == before
