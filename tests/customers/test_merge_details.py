@@ -1,12 +1,14 @@
 """Merge details: what keeps leading to the survivor, candidate pairs, archived records, consent evidence."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from cdm import access
 from cdm.access import SYSTEM
 from cdm.models import AppendOnlyError
 from consent.models import ConsentRecord
@@ -23,6 +25,7 @@ from tests.factories import (
     NoteFactory,
     OrderFactory,
     ServiceRequestFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +125,18 @@ def test_any_merge_then_undo_leaves_every_row_as_it_was(users, north, records, s
     assert all(held_by(c) == {} for c in absorbed)
     services.merge_undo(merge=merge, by=users["steward"])
     assert everything(customers) == before
+
+
+def test_choosing_a_value_other_than_the_default_needs_the_right_to_edit_that_field(north):
+    team_steward = UserFactory(roles=[access.CUSTOMER_SERVICE], teams=[north])
+    team_steward.user_permissions.add(Permission.objects.get(codename="merge_customers"))
+    a = CustomerFactory(team=north, family_name="Lovelace", lifecycle_stage="lead", national_id="AB 123 456 C")
+    b = CustomerFactory(team=north, family_name="Byron", lifecycle_stage="customer", national_id="ZX 999 999 Z")
+    plan = services.merge_plan(survivor=a, absorbed=[b], by=team_steward)
+    defaults = plan.defaults
+    other = {u: (a.pk if d == b.pk else b.pk) for u, d in defaults.items()}
+    for unit in ("national_id", "lifecycle_stage"):  # sensitive; governance (agents edit neither)
+        with pytest.raises(ValidationError) as refused:
+            services.customers_merge(survivor=a, absorbed=[b], by=team_steward, choices={unit: other[unit]})
+        assert "choices" in refused.value.message_dict
+    services.customers_merge(survivor=a, absorbed=[b], by=team_steward, choices={"family_name": other["family_name"]})

@@ -16,12 +16,12 @@ from customers.services.base import _full_clean, _save_with_history
 from customers.services.customers import customer_bulk_update
 from customers.services.merge import relations as rel
 from customers.services.merge.plan import (
-    SENSITIVE_UNITS,
     UNITS,
     MergePlan,
     build_plan,
     check_records,
     load_records,
+    policy_field,
     refused,
 )
 from customers.services.merge.values import customer_values, fingerprint, jsonable, stored
@@ -40,6 +40,7 @@ def _checked_choices(plan: MergePlan, choices: dict | None, by) -> dict[str, int
     ids = {c.pk for c in plan.records}
     units = {f.unit: f for f in plan.fields}
     chosen = plan.defaults
+    editable = set(access.customer_fields(by, "edit")) if by is not access.SYSTEM else set()
     errors = []
     for unit, customer_id in (choices or {}).items():
         if unit not in units:
@@ -52,9 +53,9 @@ def _checked_choices(plan: MergePlan, choices: dict | None, by) -> dict[str, int
         if customer_id not in ids:
             errors.append(_("%(field)s: choose one of the merged records.") % {"field": unit})
             continue
-        if (unit in SENSITIVE_UNITS and customer_id != units[unit].default and by is not access.SYSTEM
-                and access.FG.SENSITIVE not in access.editable_groups(by)):
-            errors.append(_("%(field)s: your role may not choose sensitive values.") % {"field": unit})
+        # The default needs no edit right (the merge itself is the steward's right); another choice is an edit.
+        if customer_id != units[unit].default and by is not access.SYSTEM and policy_field(unit) not in editable:
+            errors.append(_("%(field)s: your role may not change this field.") % {"field": unit})
             continue
         chosen[unit] = customer_id
     if errors:
