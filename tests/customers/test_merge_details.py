@@ -140,3 +140,20 @@ def test_choosing_a_value_other_than_the_default_needs_the_right_to_edit_that_fi
             services.customers_merge(survivor=a, absorbed=[b], by=team_steward, choices={unit: other[unit]})
         assert "choices" in refused.value.message_dict
     services.customers_merge(survivor=a, absorbed=[b], by=team_steward, choices={"family_name": other["family_name"]})
+
+
+def test_an_e_mail_edited_after_the_merge_keeps_its_own_verification_on_undo(users, north):
+    steward = users["steward"]
+    a = CustomerFactory(team=north, email="ada@old.example")
+    b = CustomerFactory(team=north, email="ada@new.example")
+    b.email_verified_at = timezone.now()
+    services.customer_bulk_update(customers=[b], fields=["email_verified_at"], by=SYSTEM, reason="verified")
+    merge = services.customers_merge(survivor=a, absorbed=[b], by=steward, choices={"email": b.pk})
+    a = Customer.objects.get(pk=a.pk)
+    assert a.email_verified_at is not None
+    services.customer_update(customer=a, by=steward, version=a.version, email="ada@newest.example")
+    verified_after_edit = Customer.objects.get(pk=a.pk).email_verified_at
+    result = services.merge_undo(merge=merge, by=steward)
+    a = Customer.objects.get(pk=a.pk)
+    assert a.email == "ada@newest.example" and {"email", "email_verified_at"} <= set(result.kept_fields)
+    assert a.email_verified_at == verified_after_edit  # not the survivor's verification of its old address

@@ -21,7 +21,7 @@ from customers.services.base import _save_with_history
 from customers.services.customers import customer_bulk_update
 from customers.services.merge import relations as rel
 from customers.services.merge.apply import note_versions
-from customers.services.merge.plan import MERGE_PERM, refused
+from customers.services.merge.plan import MERGE_PERM, UNITS, refused
 from customers.services.merge.values import fingerprint, loaded
 
 MAX_NAMED = 5  # rows named in a refusal; the count says the rest
@@ -136,9 +136,14 @@ def _restore_candidates(snapshot: dict) -> None:
 
 
 def _restore_survivor(survivor: Customer, snapshot: dict, by, text: str) -> list[str]:
+    changes = snapshot["survivor_fields"]
+    edited = {a for a, change in changes.items() if fingerprint(survivor, a) != change["after"]}
+    # A unit goes back whole or not at all: an e-mail edited since keeps its own verification.
+    unit_of = {a: unit for unit, attnames in UNITS.items() for a in attnames}
+    edited_units = {unit_of.get(a, a) for a in edited}
     kept = []
-    for attname, change in snapshot["survivor_fields"].items():
-        if fingerprint(survivor, attname) != change["after"]:
+    for attname, change in changes.items():
+        if unit_of.get(attname, attname) in edited_units:
             kept.append(attname)  # edited since the merge: the later value stays
             continue
         setattr(survivor, attname, loaded(attname, change["before"]))
