@@ -186,6 +186,7 @@ def test_a_typed_attribute_on_both_records_is_resolved_as_chosen_and_back_on_und
     plan = services.merge_plan(survivor=a, absorbed=[b], by=steward)
     [conflict] = plan.conflicts
     assert conflict.holders == sorted([a.pk, b.pk]) and conflict.default == b.pk  # the most recently updated
+    assert "customers.customerattribute" not in plan.moves  # b's value replaces a's; b's row itself stays
 
     merge = services.customers_merge(survivor=a, absorbed=[b], by=steward, resolutions={conflict.key: b.pk})
 

@@ -9,6 +9,7 @@
 - `merge_undo` puts it all back, or refuses (code "unsafe_undo") when that would lose later work.
 """
 
+from cdm.use_cases import use_case
 from customers.services.merge.apply import customers_merge
 from customers.services.merge.plan import (
     MERGE_PERM,
@@ -25,9 +26,10 @@ from customers.services.merge.relations import customer_relations
 from customers.services.merge.undo import MergeUndoResult, merge_undo
 
 
+@use_case
 def merge_plan(*, survivor=None, absorbed: list, by) -> MergePlan:
     """What merging `absorbed` into `survivor` would do (None: the default survivor, merge_default_survivor).
-    A read (no use case, no transaction of its own): `customers_merge` plans again under its row locks."""
+    It writes nothing; `customers_merge` plans again under its row locks."""
     absorbed = list(absorbed)
     if survivor is None:
         survivor = merge_default_survivor(absorbed)

@@ -72,7 +72,7 @@ class MergePlan:
     survivor: Customer
     absorbed: list[Customer]
     fields: list[FieldChoice]
-    moves: dict[str, int]  # model label -> rows that would move
+    moves: dict[str, int]  # model label -> rows that would move (conflicts resolved by default)
     conflicts: list[UniqueConflict]
     consent_differences: list[str]  # purposes whose current state differs between the records
     hidden_fields: list[str] = field(default_factory=list)  # differ, but `by` may not see them: survivor's kept
@@ -284,6 +284,12 @@ def build_plan(survivor: Customer, absorbed: list[Customer], by) -> MergePlan:
     records = [survivor, *absorbed]
     choices, hidden = field_choices(records, survivor, by)
     moves = rel.counts([c.pk for c in absorbed])
-    return MergePlan(survivor=survivor, absorbed=absorbed, fields=choices, moves=moves,
-                     conflicts=unique_conflicts(records, survivor), consent_differences=consent_differences(records),
-                     hidden_fields=hidden)
+    conflicts = unique_conflicts(records, survivor)
+    for conflict in conflicts:  # by default the absorbed rows of a conflict stay, but for a winner the survivor lacks
+        staying = [cid for cid in conflict.rows if cid != survivor.pk]
+        if survivor.pk not in conflict.rows:
+            staying.remove(conflict.default)
+        moves[conflict.model] -= len(staying)
+    return MergePlan(survivor=survivor, absorbed=absorbed, fields=choices,
+                     moves={label: n for label, n in moves.items() if n}, conflicts=conflicts,
+                     consent_differences=consent_differences(records), hidden_fields=hidden)
