@@ -6,6 +6,7 @@ from customers.selectors.customers import (  # noqa: F401
     customer_create_teams,
     customer_get,
     customer_list,
+    customer_resolve,
     customer_resolve_merged,
     customer_stats,
     customer_version_get,

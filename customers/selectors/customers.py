@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Exists,
     OuterRef,
@@ -107,6 +108,37 @@ def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> 
     return None if current is customer or current.status == Customer.Status.MERGED else current
 
 
+
+
+def customer_resolve(*, user, value: str) -> Customer | None:
+    """The live customer a customer number, e-mail or phone names, within `user`'s rights: a merged
+    record's number, e-mail or phone leads to its survivor (following merges of merges); None if none."""
+    from customers.normalize import normalize_email, normalize_phone
+    from customers.selectors.search import search_query_kind
+
+    value = normalize_text(value)
+    kind = search_query_kind(value)
+    try:
+        if kind == "email":
+            lookup = {"email": normalize_email(value)}
+        elif kind == "number":
+            lookup = {"customer_number": "".join(ch for ch in value if ch.isdigit())}
+        else:
+            lookup = {"phone": normalize_phone(value)}
+    except ValidationError:
+        return None
+    if not next(iter(lookup.values())):
+        return None
+    found = list(Customer.objects.restrict(user, "view").filter(**lookup).exclude(status=Customer.Status.ERASED)
+                 .order_by("created_at", "pk")[:20])
+    live = [c for c in found if c.status != Customer.Status.MERGED]
+    if live:
+        return live[0]
+    for customer in found:
+        survivor = customer_resolve_merged(user=user, customer=customer)
+        if survivor is not None:
+            return survivor
+    return None
 
 
 def customer_create_teams(*, user):

@@ -71,3 +71,11 @@ from customers.services.transactional import (  # noqa: F401
     product_holding_change_status,
     product_holding_create,
 )
+from customers.services.merge import (  # noqa: F401
+    MergePlan,
+    MergeUndoResult,
+    customers_merge,
+    merge_default_survivor,
+    merge_plan,
+    merge_undo,
+)
