@@ -10,6 +10,10 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("new/matches/", views.customer_create_matches, name="create_matches"),
     path("requests/mine/", views.my_requests, name="my_requests"),
+    # Data quality (stewards, admins): before "<customer_number>/", which would take "quality".
+    path("quality/", views.quality_dashboard, name="quality"),
+    path("quality/trend.csv", views.quality_trend_csv, name="quality_trend_csv"),
+    path("quality/<slug:figure>/", views.quality_figure, name="quality_figure"),
     # follow_merged: a merged customer's page redirects to the survivor's.
     path("<str:customer_number>/", views.follow_merged(views.customer_detail), name="detail"),
     path("<str:customer_number>/requests/", views.service_requests, name="service_requests"),
@@ -21,4 +25,8 @@ urlpatterns = [
     path("<str:customer_number>/timeline/", views.customer_timeline, name="timeline"),
     path("<str:customer_number>/version/", views.customer_version, name="version"),
     path("<str:customer_number>/reveal/", views.customer_reveal, name="reveal"),
+    # Verification: the 360° page's actions, and the public page the e-mail link opens (no login).
+    path("<str:customer_number>/verify/email/", views.customer_verify_email, name="verify_email"),
+    path("<str:customer_number>/verify/phone/", views.customer_verify_phone, name="verify_phone"),
+    path("verify/email/<str:token>/", views.verify_email_confirm, name="verify_email_confirm"),
 ]
