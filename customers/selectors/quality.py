@@ -104,7 +104,9 @@ def quality_dashboard(*, user) -> dict:
     """What the dashboard shows: the latest figures as tiles, the trend as rows (oldest first)."""
     trend = quality_snapshots(user=user)
     latest = trend[-1] if trend else None
-    tiles = [{"figure": f, "value": (latest.figures.get(f.key) if latest else None)} for f in FIGURES]
+    months = str(quality_stale_months())
+    tiles = [{"figure": f, "value": (latest.figures.get(f.key) if latest else None),
+              "help": f.help.replace("CDM_QUALITY_STALE_MONTHS", months)} for f in FIGURES]
     rows = [{"day": s.day, "values": [s.figures.get(k) for k in FIGURE_KEYS]} for s in trend]
     chart = {"labels": [s.day.isoformat() for s in trend],
              "series": [{"key": f.key, "label": f.label, "values": [s.figures.get(f.key) for s in trend]}
