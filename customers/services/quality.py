@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import phonenumbers
 from django.db import transaction
-from django.db.models import Avg, Case, F, IntegerField, Min, Max, Q, Value, When
+from django.db.models import Avg, Case, F, IntegerField, Max, Min, Q, Value, When
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 
