@@ -30,7 +30,8 @@ def world():
     services.customer_quality_refresh(by=SYSTEM)
 
 
-def test_the_steward_sees_tiles_the_trend_chart_and_its_table_at_1280_and_400(login, new_page, live_server, world):
+def test_the_steward_sees_tiles_the_trend_chart_and_its_table_at_1280_and_400(login, new_page, live_server, world,
+                                                                               axe):
     for width in (1280, 400):
         page = new_page(width=width, height=900)
         login(page, "steward")
@@ -49,9 +50,11 @@ def test_the_steward_sees_tiles_the_trend_chart_and_its_table_at_1280_and_400(lo
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"quality-dashboard-{width}.png"), full_page=True)
         assert page.console.csp_violations == []
+        assert axe(page) == []
 
     page.get_by_role("link", name="Missing critical fields").click()
     expect(page.get_by_role("heading", name="Customers missing a critical field")).to_be_visible()
+    assert axe(page) == []
     expect(page.get_by_role("link", name="Edit Alan Turing")).to_be_visible()
     page.get_by_role("link", name="Alan Turing", exact=True).click()
     expect(page.get_by_role("heading", name="Alan Turing")).to_be_visible()
