@@ -13,7 +13,7 @@ setup: $(STAMP) assets
 
 # Front-end assets come from the npm registry (package-lock.json pins them) and are copied into
 # static/vendor, which staticfiles serves: no CDN, so pages work offline and under a strict CSP.
-assets: static/vendor/htmx.min.js
+assets: static/vendor/htmx.min.js static/vendor/chart.umd.min.js
 
 node_modules/.installed-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -22,6 +22,10 @@ node_modules/.installed-stamp: package.json package-lock.json
 static/vendor/htmx.min.js: node_modules/.installed-stamp
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+static/vendor/chart.umd.min.js: node_modules/.installed-stamp
+	mkdir -p static/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

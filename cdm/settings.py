@@ -256,6 +256,12 @@ CDM_PHONE_SEARCH_REGIONS = [r.strip().upper() for r in os.environ.get(
 CDM_DEMO_PASSWORD = os.environ.get("CDM_DEMO_PASSWORD", "cdm-demo")
 # Satisfaction surveys: how long the signed link stays valid, and the address links in e-mails use.
 CDM_SURVEY_MAX_AGE_DAYS = int(os.environ.get("CDM_SURVEY_MAX_AGE_DAYS", "14"))
+# Data quality and verification (customers.services.quality, .verification): a record not updated or
+# confirmed for this many months is stale; how long an e-mail verification link works; where SMS go
+# (customers.sms: ConsoleBackend prints them, LocmemBackend keeps them in customers.sms.outbox).
+CDM_QUALITY_STALE_MONTHS = env_int("CDM_QUALITY_STALE_MONTHS", 24, minimum=1)
+CDM_VERIFY_EMAIL_MAX_AGE_HOURS = env_int("CDM_VERIFY_EMAIL_MAX_AGE_HOURS", 48, minimum=1)
+CDM_SMS_BACKEND = os.environ.get("CDM_SMS_BACKEND", "customers.sms.ConsoleBackend")
 CDM_PUBLIC_BASE_URL = os.environ.get("CDM_PUBLIC_BASE_URL", "").strip()
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CDM <no-reply@localhost>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEBUG

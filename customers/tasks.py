@@ -36,3 +36,17 @@ def on_service_request_closed(*, event: str, request_id: int, send_survey: bool 
 def duplicates_scan(full: bool = False, retrain: bool = False) -> str:
     """Every 15 minutes the customers changed since the last scan; weekly everyone, re-learning the weights."""
     return services.duplicates_scan(full=full, retrain=retrain, by=SYSTEM).summary()
+
+
+# Safe to run twice: scores are recomputed from the rows and today's snapshot is replaced.
+@shared_task(acks_late=True)
+def customer_quality_refresh() -> dict:
+    """Nightly: every active customer's data-quality score, and today's figures for the stewards' dashboard."""
+    return services.customer_quality_refresh(by=SYSTEM).as_dict()
+
+
+# Safe to run twice: a standardised value stays as it is.
+@shared_task(acks_late=True)
+def attribute_values_standardise() -> dict:
+    """List-typed attribute values stored as the allowed value their synonym stands for; counts per attribute."""
+    return services.attribute_values_standardise(by=SYSTEM)

@@ -14,6 +14,10 @@ urlpatterns = [
     path("duplicates/<int:cluster>/", views.duplicate_cluster, name="duplicate_cluster"),
     path("duplicates/pairs/<int:pk>/dismiss/", views.duplicate_pair_dismiss, name="duplicate_dismiss"),
     path("duplicates/pairs/<int:pk>/skip/", views.duplicate_pair_skip, name="duplicate_skip"),
+    # Data quality (stewards, admins): before "<customer_number>/", which would take "quality".
+    path("quality/", views.quality_dashboard, name="quality"),
+    path("quality/trend.csv", views.quality_trend_csv, name="quality_trend_csv"),
+    path("quality/<slug:figure>/", views.quality_figure, name="quality_figure"),
     # follow_merged: a merged customer's page redirects to the survivor's.
     path("<str:customer_number>/", views.follow_merged(views.customer_detail), name="detail"),
     path("<str:customer_number>/requests/", views.service_requests, name="service_requests"),
@@ -25,4 +29,8 @@ urlpatterns = [
     path("<str:customer_number>/timeline/", views.customer_timeline, name="timeline"),
     path("<str:customer_number>/version/", views.customer_version, name="version"),
     path("<str:customer_number>/reveal/", views.customer_reveal, name="reveal"),
+    # Verification: the 360° page's actions, and the public page the e-mail link opens (no login).
+    path("<str:customer_number>/verify/email/", views.customer_verify_email, name="verify_email"),
+    path("<str:customer_number>/verify/phone/", views.customer_verify_phone, name="verify_phone"),
+    path("verify/email/<str:token>/", views.verify_email_confirm, name="verify_email_confirm"),
 ]

@@ -1,5 +1,6 @@
 """Catalog rows: products and attribute definitions."""
 
+from django import forms
 from django.contrib import admin
 
 from cdm.admin import CdmModelAdmin
@@ -22,8 +23,27 @@ class ProductAdmin(CatalogAdmin):
     search_fields = ("code", "name")
 
 
+class AttributeDefinitionForm(forms.ModelForm):
+    """Synonyms are checked against the allowed values (customers.services.vocabulary)."""
+
+    class Meta:
+        model = AttributeDefinition
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "synonyms" in cleaned:
+            try:
+                cleaned["synonyms"] = services.attribute_synonyms_clean(
+                    allowed_values=cleaned.get("allowed_values"), synonyms=cleaned["synonyms"])
+            except forms.ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(AttributeDefinition)
 class AttributeDefinitionAdmin(CatalogAdmin):
+    form = AttributeDefinitionForm
     list_display = ("label", "key", "data_type", "field_group", "active")
     list_filter = ("field_group", "data_type", "active")
     search_fields = ("label", "key")

@@ -57,3 +57,11 @@ from customers.selectors.service_desk import (  # noqa: F401
     service_requests_mine,
     service_requests_open,
 )
+from customers.selectors.quality import (  # noqa: F401
+    FIGURES,
+    quality_dashboard,
+    quality_dashboard_allowed,
+    quality_figure_customers,
+    quality_figure_get,
+    quality_trend_csv_rows,
+)

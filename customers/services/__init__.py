@@ -79,3 +79,25 @@ from customers.services.merge import (  # noqa: F401
     merge_plan,
     merge_undo,
 )
+from customers.services.quality import (  # noqa: F401
+    QualityReport,
+    customer_quality_refresh,
+    email_is_valid,
+    phone_is_valid,
+    quality_snapshot_record,
+)
+from customers.services.verification import (  # noqa: F401
+    PHONE_CODE_MINUTES,
+    PHONE_MAX_ATTEMPTS,
+    customer_email_verification_send,
+    customer_email_verify,
+    customer_phone_verification_send,
+    customer_phone_verify,
+    email_verification_read,
+    email_verification_token,
+)
+from customers.services.vocabulary import (  # noqa: F401
+    attribute_synonyms_clean,
+    attribute_value_standard,
+    attribute_values_standardise,
+)

@@ -38,6 +38,7 @@ from customers.services.base import (
     _stored_values,
     require_perm,
 )
+from customers.services.vocabulary import attribute_value_standard
 
 # --- customer numbers -------------------------------------------------------------------
 
@@ -166,6 +167,11 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
         return current
     for field, value in changed.items():
         setattr(current, field, value)
+    # A new address or number has not been verified (customers.services.verification).
+    if "email" in changed:
+        current.email_verified_at = None
+    if "phone" in changed:
+        current.phone_verified_at = None
     current.version += 1
     _full_clean(current)
     _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {
@@ -262,12 +268,12 @@ def attribute_value_clean(definition: AttributeDefinition, value) -> dict:
         if kind == T.DATE:
             return {"value_date": value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)}
         if kind == T.CHOICE:
-            value = normalize_text(value)
+            value = attribute_value_standard(definition, normalize_text(value))  # synonyms -> the allowed value
             if value not in definition.allowed_values:
                 raise ValueError
             return {"value_text": value}
         if kind == T.MULTI:
-            values = [normalize_text(v) for v in value]
+            values = list(dict.fromkeys(attribute_value_standard(definition, normalize_text(v)) for v in value))
             if not set(values) <= set(definition.allowed_values):
                 raise ValueError
             return {"value_list": values}

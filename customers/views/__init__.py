@@ -38,3 +38,14 @@ from customers.views.survey import (  # noqa: F401
     survey,
     survey_thanks,
 )
+from customers.views.quality import (  # noqa: F401
+    FIGURE_PAGE_SIZE,
+    quality_dashboard,
+    quality_figure,
+    quality_trend_csv,
+)
+from customers.views.verification import (  # noqa: F401
+    customer_verify_email,
+    customer_verify_phone,
+    verify_email_confirm,
+)

@@ -410,6 +410,59 @@ SITE: dict[str, Entry] = {
 }
 
 
+# --- data quality and verification (issue 10, 8-9) -------------------------------------------------
+
+def _quality_refresh(world):
+    from customers import services
+
+    world.customer  # noqa: B018 (built first, so it is scored)
+    services.customer_quality_refresh(by=SYSTEM)
+
+
+def _email_sends(world):
+    from cdm.models import AuditEvent
+
+    return AuditEvent.objects.filter(action="customer.verify_email_sent", object_id=str(world.customer.pk)).count()
+
+
+def _phone_codes(world):
+    return world.customer.phone_verifications.count()
+
+
+def _email_token(world):
+    from customers import services
+
+    return [services.email_verification_token(world.customer)]
+
+
+def _email_verified(world):
+    return type(world.customer).objects.get(pk=world.customer.pk).email_verified_at
+
+
+# The dashboard is for stewards and admins: for everyone else it does not exist.
+QUALITY_GET = by_role(anonymous=LOGIN, agents=HIDDEN, marketer=HIDDEN, steward=OK, admin=OK, nobody=HIDDEN)
+# Sending a verification needs the right to change the customer's contact data.
+VERIFY_POST = by_role(anonymous=LOGIN_NO_WRITE, agents=team(WROTE, HIDDEN_NO_WRITE, REFUSED, WROTE),
+                      marketer=DENIED_NO_WRITE, steward=WROTE, admin=WROTE, nobody=HIDDEN_NO_WRITE)
+
+SITE.update({
+    "customers:quality": Entry(get=QUALITY_GET, setup=_quality_refresh),
+    "customers:quality_trend_csv": Entry(get=QUALITY_GET, setup=_quality_refresh, crawl=False),
+    # A drill-down list: the lowest scores first, the target customer among them for who may see it.
+    "customers:quality_figure": Entry(
+        customer=True, args=lambda w: {"figure": "average_score"}, setup=_quality_refresh,
+        get=by_role(anonymous=LOGIN, agents=team(HIDDEN), marketer=HIDDEN, steward=LISTED, admin=LISTED,
+                    nobody=HIDDEN)),
+    "customers:verify_email": Entry(customer=True, args=_customer, get=POST_ONLY, post=VERIFY_POST,
+                                    data=lambda w: {}, effect=_email_sends),
+    "customers:verify_phone": Entry(customer=True, args=_customer, get=POST_ONLY, post=VERIFY_POST,
+                                    data=lambda w: {"action": "send"}, effect=_phone_codes),
+    # Public: the signed link is the credential, whoever is logged in.
+    "customers:verify_email_confirm": Entry(args=_email_token, get=everyone(OK), post=everyone(WROTE),
+                                            data=lambda w: {}, effect=_email_verified),
+})
+
+
 # --- the admin, per registered model ---------------------------------------------------------------
 
 KINDS = ("changelist", "add", "change", "history", "delete")

@@ -53,6 +53,10 @@ class Command(BaseCommand):
             # The planted duplicates go to the stewards' review queue, as the scheduled scan would put them.
             scan = services.duplicates_scan(full=True, retrain=True, by=SYSTEM)
             out(scan.summary())
+        # Scores, a vocabulary, verified contacts and a trend for the quality dashboard (customers/demo/quality.py).
+        from customers.demo.quality import quality_demo_ensure
+
+        quality_demo_ensure(log=out)
         if result.users_skipped:
             out(self.style.WARNING(
                 "DEBUG is off: demo users are never created with DEBUG off (their password is public). "
