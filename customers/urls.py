@@ -12,6 +12,8 @@ urlpatterns = [
     path("requests/mine/", views.my_requests, name="my_requests"),
     path("duplicates/", views.duplicate_queue, name="duplicates"),
     path("duplicates/<int:cluster>/", views.duplicate_cluster, name="duplicate_cluster"),
+    path("duplicates/<int:cluster>/merge/", views.duplicate_merge, name="duplicate_merge"),
+    path("merges/<int:pk>/", views.merge_detail, name="merge"),
     path("duplicates/pairs/<int:pk>/dismiss/", views.duplicate_pair_dismiss, name="duplicate_dismiss"),
     path("duplicates/pairs/<int:pk>/skip/", views.duplicate_pair_skip, name="duplicate_skip"),
     # Data quality (stewards, admins): before "<customer_number>/", which would take "quality".

@@ -1,10 +1,10 @@
-"""Identity resolution in the admin: candidates and match models, to read (stewards decide in the review
+"""Identity resolution in the admin: candidates, merges and match models, to read (stewards decide in the review
 queue, /customers/duplicates/, where the services run)."""
 
 from django.contrib import admin
 
 from customers.admin.base import ReadOnlyRecordAdmin
-from customers.models import DuplicateCandidate, MatchModel
+from customers.models import DuplicateCandidate, MatchModel, Merge
 
 
 @admin.register(DuplicateCandidate)
@@ -17,6 +17,19 @@ class DuplicateCandidateAdmin(ReadOnlyRecordAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(Merge)
+class MergeAdmin(ReadOnlyRecordAdmin):
+    list_display = ("survivor", "status", "by", "at", "undone_at")
+    list_filter = ("status",)
+    search_fields = ("survivor__customer_number",)
+    list_select_related = ("survivor", "by")
+    raw_id_fields = ("survivor",)
+    exclude = ("snapshot",)  # what undo restores: the moved rows' values, not for reading here
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "snapshot"] + ["absorbed"]
 
 
 @admin.register(MatchModel)

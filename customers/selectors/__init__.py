@@ -14,6 +14,7 @@ from customers.selectors.customers import (  # noqa: F401
 )
 from customers.selectors.duplicates_queue import (  # noqa: F401
     cluster_review,
+    customer_merges,
     customer_suspected_duplicates,
     customers_holdings,
     duplicate_candidates,
@@ -21,6 +22,7 @@ from customers.selectors.duplicates_queue import (  # noqa: F401
     duplicate_cluster_pairs,
     duplicate_clusters,
     external_ids_by_customer,
+    merge_get,
 )
 from customers.selectors.page import (  # noqa: F401
     TIMELINE_PAGE_SIZE,

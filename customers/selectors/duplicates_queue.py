@@ -136,3 +136,23 @@ def _shown(customer, name) -> str:
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M" if hasattr(value, "hour") else "%Y-%m-%d")
     return str(value)
+
+
+def merge_get(*, user, pk: int):
+    """A merge the user may see (its survivor within their rights); NotFound otherwise."""
+    from cdm.errors import NotFound
+    from customers.models import Merge
+
+    found = Merge.objects.restrict(user, "view").select_related("survivor", "by", "undone_by").filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def customer_merges(*, user, customer) -> list:
+    """The merges into `customer` the user may see, newest first (the 360° page links them for undo)."""
+    from customers.models import Merge
+
+    if not user.has_perm("customers.view_merge"):
+        return []
+    return list(Merge.objects.restrict(user, "view").filter(survivor=customer).order_by("-at")[:5])

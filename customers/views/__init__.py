@@ -16,9 +16,11 @@ from customers.views.customers import (  # noqa: F401
 )
 from customers.views.duplicates import (  # noqa: F401
     duplicate_cluster,
+    duplicate_merge,
     duplicate_pair_dismiss,
     duplicate_pair_skip,
     duplicate_queue,
+    merge_detail,
 )
 from customers.views.service_desk import (  # noqa: F401
     DESK_ANCHORS,

@@ -150,6 +150,7 @@ def customer_detail(request, customer_number):
         "timeline": selectors.customer_timeline(customer=customer, user=request.user, page=request.GET.get("page")),
         "history": selectors.customer_history(customer=customer, user=request.user),
         "duplicates": selectors.customer_suspected_duplicates(customer=customer, user=request.user),
+        "merges": selectors.customer_merges(user=request.user, customer=customer),
         "sees": groups,
         "can_edit": can_change and bool(access.customer_fields(request.user, "edit")),
         "can_restore": (can_change and customer.status == Customer.Status.ARCHIVED

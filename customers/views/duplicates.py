@@ -72,6 +72,8 @@ def duplicate_cluster(request, cluster):
     return render(request, "customers/duplicate_cluster.html", {
         **review, "columns": columns, "can_decide": request.user.has_perm(services.DECIDE_PERM),
         "can_merge": request.user.has_perm("customers.merge_customers"),
+        "merge_url": reverse("customers:duplicate_merge", args=[cluster])
+        if request.user.has_perm("customers.merge_customers") else None,
         "next_url": _next_cluster_url(request.user, after=cluster),
     })
 
@@ -117,3 +119,88 @@ def duplicate_pair_skip(request, pk):
     services.duplicate_candidate_skip(candidate=pair, by=request.user)
     messages.info(request, _("Skipped: the pair waits at the end of the queue."))
     return redirect(_next_cluster_url(request.user, after=pair.cluster))
+
+
+# --- merge and undo ---------------------------------------------------------------------------------
+
+MERGE_PERM = "customers.merge_customers"
+
+
+def _cluster_records(user, cluster: int) -> list:
+    review = selectors.cluster_review(user=user, cluster=cluster)
+    if review is None:
+        raise Http404
+    return review["records"]
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def duplicate_merge(request, cluster):
+    """The merge of a cluster: which records, which survives, which value of each field; then one POST."""
+    _require_steward(request.user)
+    if not request.user.has_perm(MERGE_PERM):
+        raise Http404
+    records = _cluster_records(request.user, cluster)
+    by_pk = {c.pk: c for c in records}
+    data = request.POST if request.method == "POST" else request.GET
+    chosen = [by_pk[pk] for pk in (_int_or_none(v) for v in data.getlist("records")) if pk in by_pk] or records
+    survivor = by_pk.get(_int_or_none(data.get("survivor")))
+    errors: list[str] = []
+    plan = None
+    try:
+        if survivor is not None and survivor not in chosen:
+            chosen = [survivor, *chosen]
+        plan = services.merge_plan(survivor=survivor, absorbed=[c for c in chosen if c != survivor], by=request.user)
+    except ValidationError as exc:
+        errors.extend(exc.messages)
+    if request.method == "POST" and plan is not None:
+        choices = {f.unit: data.get(f"choice-{f.unit}") for f in plan.fields if data.get(f"choice-{f.unit}")}
+        resolutions = {c.key: data.get(f"resolve-{i}") for i, c in enumerate(plan.conflicts)
+                       if data.get(f"resolve-{i}")}
+        try:
+            merge = services.customers_merge(
+                survivor=plan.survivor, absorbed=plan.absorbed, by=request.user, choices=choices,
+                resolutions=resolutions, reason=data.get("reason", "")[:500],
+                acknowledge_consent_difference=bool(data.get("acknowledge_consent_difference")))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            messages.success(request, _("Merged %(n)s records into %(number)s. Undo is possible from its merge page.")
+                             % {"n": len(plan.records), "number": plan.survivor.customer_number})
+            return redirect("customers:merge", merge.pk)
+    return render(request, "customers/duplicate_merge.html", {
+        "cluster": cluster, "records": records, "chosen": {c.pk for c in chosen}, "plan": plan, "errors": errors,
+        "posted": data if request.method == "POST" else None,
+        "conflicts": list(enumerate(plan.conflicts)) if plan else [],
+    }, status=200)
+
+
+@login_required
+def merge_detail(request, pk):
+    """One merge: what it did, and undo."""
+    _require_steward(request.user)
+    merge = selectors.merge_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        if not request.user.has_perm(MERGE_PERM):
+            raise Http404
+        try:
+            result = services.merge_undo(merge=merge, by=request.user, reason=request.POST.get("reason", "")[:500])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Merge undone: %(numbers)s are back as they were.") % {
+                "numbers": ", ".join(c.customer_number for c in result.restored)})
+            for text in result.messages:
+                messages.info(request, text)
+            return redirect(merge.survivor)
+        return redirect("customers:merge", merge.pk)
+    return render(request, "customers/merge_detail.html", {
+        "merge": merge, "absorbed": list(merge.absorbed.order_by("customer_number")),
+        "can_undo": request.user.has_perm(MERGE_PERM) and merge.status == merge.Status.DONE,
+    })

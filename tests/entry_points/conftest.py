@@ -137,7 +137,16 @@ def _candidate(world):
     return f.DuplicateCandidateFactory(customer=world.customer, other=other)
 
 
+def _merge(world):
+    from customers import services
+
+    candidate = _candidate(world)
+    other = candidate.customer_b if candidate.customer_a_id == world.customer.pk else candidate.customer_a
+    return services.customers_merge(survivor=world.customer, absorbed=[other], by=SYSTEM)
+
+
 ADMIN_OBJECTS = {
+    "customers.merge": _merge,
     "customers.duplicatecandidate": _candidate,
     "customers.matchmodel": lambda w: f.MatchModelFactory(),
     "auth.group": lambda w: Group.objects.get(name="Marketing"),

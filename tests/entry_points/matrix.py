@@ -294,6 +294,28 @@ def _pair_skipped(world):
     return type(_pair(world)).objects.get(pk=_pair(world).pk).skipped_at is not None
 
 
+def _merged(world):
+    """The target customer with its pair merged into it (for the merge page and its undo)."""
+    from customers import services
+
+    if "_merge" not in world.__dict__:
+        pair = _pair(world)
+        other = pair.customer_b if pair.customer_a_id == world.customer.pk else pair.customer_a
+        world.__dict__["_merge"] = services.customers_merge(survivor=world.customer, absorbed=[other], by=SYSTEM)
+    return world.__dict__["_merge"]
+
+
+def _merges(world):
+    from customers.models import Merge
+
+    return list(Merge.objects.values_list("status", flat=True))
+
+
+def _merge_form(world):
+    pair = _pair(world)
+    return {"records": [pair.customer_a_id, pair.customer_b_id], "survivor": world.customer.pk}
+
+
 # The review queue exists for stewards and admins only: for everyone else it is not there (404).
 STEWARDS_ONLY_GET = by_role(anonymous=LOGIN, agents=HIDDEN, marketer=HIDDEN, steward=OK, admin=OK, nobody=HIDDEN)
 STEWARDS_ONLY_POST = by_role(anonymous=LOGIN_NO_WRITE, agents=HIDDEN_NO_WRITE, marketer=HIDDEN_NO_WRITE,
@@ -304,6 +326,10 @@ SITE: dict[str, Entry] = {
         customer=True, setup=_pair,
         get=by_role(anonymous=LOGIN, agents=HIDDEN, marketer=HIDDEN, steward=LISTED, admin=LISTED, nobody=HIDDEN)),
     "customers:duplicate_cluster": Entry(customer=True, args=lambda w: [_pair(w).cluster], get=STEWARDS_ONLY_GET),
+    "customers:duplicate_merge": Entry(customer=True, args=lambda w: [_pair(w).cluster], get=STEWARDS_ONLY_GET,
+                                       post=STEWARDS_ONLY_POST, data=_merge_form, effect=_merges),
+    "customers:merge": Entry(customer=True, setup=_merged, args=lambda w: [_merged(w).pk], get=STEWARDS_ONLY_GET,
+                             post=STEWARDS_ONLY_POST, data=lambda w: {"reason": "matrix"}, effect=_merges),
     "customers:duplicate_dismiss": Entry(customer=True, args=lambda w: [_pair(w).pk], get=POST_ONLY,
                                          post=STEWARDS_ONLY_POST, data=lambda w: {"note": "matrix"},
                                          effect=_pair_status),
@@ -515,6 +541,7 @@ ADMIN_MODELS: dict[str, dict] = {
     "customers.customergroupobjectpermission": admin_model(steward=NONE, admin=OK),
     "customers.customerattribute": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.duplicatecandidate": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
+    "customers.merge": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.matchmodel": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "consent.purpose": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.privacynotice": admin_model(steward=NONE, admin=NO_DELETE),
