@@ -19,7 +19,7 @@ the noise real data has (the `noise` column names it, "+"-joined):
     email_domain   the same e-mail name at another provider
     moved          a new address (and often a new landline): the person moved house
 
-and hard non-duplicates, each a person of their own:
+and hard non-duplicates, each a person of their own (`related` is the entity they live with or share a name with):
 
     family    shares address and family name (the gendered form where the language has one), often the
               landline, sometimes the e-mail; another given name and birth date
@@ -115,7 +115,7 @@ _NOT_DECOMPOSED = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ı": 
 KINDS = ("original", "duplicate", "family", "twin", "flatmate", "namesake")
 NOISES = ("name_typo", "nickname", "translit", "swap_names", "dob_swap", "dob_typo", "missing", "phone_format",
           "phone_prefix", "email_domain", "moved")
-FIELDS = ("id", "entity", "kind", "noise", "team_id", "given_name", "family_name", "date_of_birth", "email", "phone",
+FIELDS = ("id", "entity", "kind", "noise", "related", "team_id", "given_name", "family_name", "date_of_birth", "email", "phone",
           "phone_raw", "national_id_index", "postal_code", "city", "address_line1", "country")
 
 
@@ -144,6 +144,15 @@ def romanise(text: str, system: str) -> str:
             latin = "".join(table.get(ch, ch) for ch in lower)
         out.append("-".join(p.capitalize() for p in latin.split("-")))
     return " ".join(out)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """One name, whatever script or romanisation it is written in."""
+    from anyascii import anyascii
+
+    def key(name):
+        return "".join(ch for ch in anyascii(name).lower() if ch.isalpha())
+    return key(a) == key(b) or bool(set(_spellings(a) + [a]) & set(_spellings(b) + [b]))
 
 
 def _script(text: str) -> str:
@@ -263,8 +272,8 @@ class _Gen:
         return romanise(name, system) if system and _script(name) != "latin" else name
 
     # --- records ------------------------------------------------------------------------------------------
-    def add(self, kind: str, entity: int, values: dict, noise: str = "") -> dict:
-        row = {"id": len(self.rows) + 1, "entity": entity, "kind": kind, "noise": noise,
+    def add(self, kind: str, entity: int, values: dict, noise: str = "", related: int = 0) -> dict:
+        row = {"id": len(self.rows) + 1, "entity": entity, "kind": kind, "noise": noise, "related": related,
                "team_id": self.rng.randrange(1, 6), **values}
         self.rows.append(row)
         return row
@@ -460,12 +469,14 @@ class _Gen:
             given = base["given_name"]
             if self.rng.random() < 0.2 and len(given) > 3 and _script(given) == "latin":
                 values["given_name"] = self.rng.choice("BDHJLMNST") + given[1:].lower()  # Anna and Hanna
-        if values["given_name"] == base["given_name"]:
-            values["given_name"] = self.written(self.rng.choice(pool.given[other["gender"]]), other["system"])
-        if values["given_name"] == base["given_name"]:
+        # Another given name, not the same one in another script or spelling.
+        for _ in range(5):
+            if _same_name(values["given_name"], base["given_name"]):
+                values["given_name"] = self.written(self.rng.choice(pool.given[other["gender"]]), other["system"])
+        if _same_name(values["given_name"], base["given_name"]):
             return
         self.entity += 1
-        self.add(kind, self.entity, values)
+        self.add(kind, self.entity, values, related=person["entity"])
 
     def namesake(self, person: dict) -> None:
         pool, base = person["pool"], person["values"]
@@ -477,7 +488,7 @@ class _Gen:
         if values["email"]:
             values["email"] = self.email(pool, base["given_name"] + str(self.rng.randrange(100)), base["family_name"])
         self.entity += 1
-        self.add("namesake", self.entity, values)
+        self.add("namesake", self.entity, values, related=person["entity"])
 
 
 def generate(records: int, seed: int = 1) -> list[dict]:
@@ -488,7 +499,7 @@ def generate(records: int, seed: int = 1) -> list[dict]:
         person = gen.person()
         gen.entity += 1
         gen.add("original", gen.entity, person["values"])
-        entity = gen.entity
+        entity = person["entity"] = gen.entity
         roll = rng.random()
         copies = 2 if roll < 0.06 else 1 if roll < 0.30 else 0
         for _ in range(copies):

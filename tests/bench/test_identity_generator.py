@@ -63,7 +63,7 @@ def test_hard_non_duplicates_are_people_of_their_own_sharing_what_households_sha
         for r in kinds[kind]:
             # Built right after the person they live with (the original or its last duplicate).
             home = next(by_id[i] for i in range(r["id"] - 1, 0, -1) if by_id[i]["kind"] == "original")
-            assert r["entity"] != home["entity"]
+            assert r["entity"] != home["entity"] and r["related"] == home["entity"]
             assert (r["address_line1"], r["postal_code"], r["city"]) == (
                 home["address_line1"], home["postal_code"], home["city"])
             assert r["given_name"] != home["given_name"]
@@ -72,7 +72,8 @@ def test_hard_non_duplicates_are_people_of_their_own_sharing_what_households_sha
     for r in kinds["namesake"]:
         home = next(by_id[i] for i in range(r["id"] - 1, 0, -1) if by_id[i]["kind"] == "original")
         assert (r["given_name"], r["family_name"]) == (home["given_name"], home["family_name"])
-        assert r["entity"] != home["entity"] and r["date_of_birth"] != home["date_of_birth"]
+        assert r["entity"] != home["entity"] and r["related"] == home["entity"]
+        assert r["date_of_birth"] != home["date_of_birth"]
 
 
 def test_true_pairs_are_the_pairs_of_records_of_one_person(rows):
