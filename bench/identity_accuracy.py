@@ -79,12 +79,14 @@ def run_cdm(profiles: list[dict], threads: int | None) -> dict:
             "skipped_blocks": blocked["skipped_blocks"], "params": params, "threshold": MATCH_THRESHOLD}
 
 
-def run_splink(profiles: list[dict], threads: int | None) -> dict:
+def run_splink(profiles: list[dict] | None, threads: int | None, csv_path: str | None = None,
+               candidates: bool = True) -> dict:
+    """Splink 5 on the match profiles (rows, or the scan's CSV export): trained and predicting at 0.9."""
     import duckdb
-    import pyarrow as pa
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+    from customers.identity import duck
     from customers.identity.features import BLOCKING_KEYS
 
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -93,21 +95,26 @@ def run_splink(profiles: list[dict], threads: int | None) -> dict:
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    columns = {"unique_id": "id", **SPLINK_COLUMNS, **{k: k for k in BLOCKING_KEYS if k not in SPLINK_COLUMNS.values()}}
-    names = list(columns)
-    # Splink reads a missing value as NULL: '' would be a value every blank record shares.
-    data = pa.Table.from_pylist([{n: (p[columns[n]] if p[columns[n]] != "" else None) for n in names}
-                                 for p in profiles])
-    con.register("people_arrow", data)
-    con.execute("CREATE TABLE people AS SELECT * FROM people_arrow")
-    con.unregister("people_arrow")
+    if csv_path:
+        duck.load_csv(con, csv_path)
+    else:
+        duck.load_rows(con, profiles)
+    # Splink reads a missing value as NULL ('' would be a value every blank record shares). Its blocking keys
+    # are CDM's, with CDM's rule for oversized blocks (duck.MAX_BLOCK): the same candidate pairs for both.
+    blocks = []
+    for key in BLOCKING_KEYS:
+        blocks.append(f"CASE WHEN {key} <> '' AND {key} NOT IN (SELECT {key} FROM profiles WHERE {key} <> '' "
+                      f"GROUP BY {key} HAVING count(*) > {duck.MAX_BLOCK}) THEN {key} END AS block_{key}")
+    values = ", ".join(f"NULLIF({source}, '') AS {name}" if name != "dob" else f"{source} AS dob"
+                       for name, source in SPLINK_COLUMNS.items())
+    con.execute(f"CREATE TABLE people AS SELECT id AS unique_id, {values}, {', '.join(blocks)} FROM profiles")
+    con.execute("DROP TABLE profiles")
     db_api = DuckDBAPI(connection=con)
     table = db_api.register("people")
-    keys = {"email": "email", "email_local": "email_local", "phone": "phone", "national_id_index": "national_id"}
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        blocking_rules_to_generate_predictions=[block_on(keys.get(k, k)) for k in BLOCKING_KEYS],
+        blocking_rules_to_generate_predictions=[block_on(f"block_{k}") for k in BLOCKING_KEYS],
         comparisons=[
             cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
@@ -133,9 +140,11 @@ def run_splink(profiles: list[dict], threads: int | None) -> dict:
     predicted = {tuple(sorted(r)) for r in con.execute(
         f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}").fetchall()}
     seconds["predict"] = time.perf_counter() - clock  # blocking included: Splink blocks inside predict()
-    candidates = _splink_candidates(linker, con)
+    found = _splink_candidates(linker, con) if candidates else set()
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    count = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchone()[0]
     con.close()
-    return {"seconds": seconds, "candidates": candidates, "predicted": predicted}
+    return {"seconds": seconds, "candidates": found, "candidate_count": count, "predicted": predicted}
 
 
 def _splink_candidates(linker, con) -> set[tuple[int, int]]:
