@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import load_average, print_figures  # noqa: E402
-from identity_generator import generate, true_pairs  # noqa: E402
+from _common import load_average, print_figures
+from identity_generator import generate, true_pairs
 
 HARD_KINDS = ("family", "twin", "flatmate", "namesake")
 SPLINK_THRESHOLD = 0.9

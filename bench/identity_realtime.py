@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import context, plan_settings, print_figures, setup_django  # noqa: E402
+from _common import context, plan_settings, print_figures, setup_django
 
 NOISES = ("name_typo", "swap_names", "dob_swap", "dob_typo", "missing", "phone_format", "email_domain", "moved")
 FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country", "postal_code", "city",
@@ -32,9 +32,10 @@ FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "count
 
 
 def sample(size: int, seed: int) -> list[dict]:
+    from identity_generator import _Gen, generate
+
     from customers.identity.profiles import MATCHED_STATUSES
     from customers.models import Customer
-    from identity_generator import _Gen, generate
 
     rng = random.Random(seed)
     ids = list(Customer.objects.filter(status__in=MATCHED_STATUSES).order_by("pk").values_list("pk", flat=True))
@@ -82,7 +83,7 @@ def _applies(noise: str, values: dict) -> bool:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -115,7 +116,7 @@ def main() -> None:
 
     runs = {"check": [], "matches_for_profile": []}
     for _ in range(args.runs):
-        for name in runs:
+        for name, per_run in runs.items():
             times = []
             for record, profile in zip(records, profiles):
                 clock = time.perf_counter()
@@ -124,7 +125,7 @@ def main() -> None:
                 else:
                     realtime.matches_for_profile(profile)
                 times.append((time.perf_counter() - clock) * 1000)
-            runs[name].append(times)
+            per_run.append(times)
 
     rows = [("ms per record", "p50", "p95", "max", "p95 of each run")]
     for name, per_run in runs.items():
@@ -143,8 +144,8 @@ def main() -> None:
          ("database size", settings["database_size"]),
          ("checking user", getattr(user, "username", "SYSTEM")),
          ("noisy existing customer among the matches",
-          f"{found['keep']}/{existing} at >= {realtime.KEEP_THRESHOLD}, {found['match']}/{existing} at >= "
-          f"{MATCH_THRESHOLD}")])
+          (f"{found['keep']}/{existing} at >= {realtime.KEEP_THRESHOLD}, {found['match']}/{existing} at >= "
+           f"{MATCH_THRESHOLD}"))])
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import context, print_figures, setup_django  # noqa: E402
+from _common import context, print_figures, setup_django
 
 
 def main() -> None:
@@ -34,10 +34,11 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
 
+    from identity_accuracy import run_splink
+
     from customers.identity import scan
     from customers.identity.model import MATCH_THRESHOLD
     from customers.models import Customer, DuplicateCandidate
-    from identity_accuracy import run_splink
 
     setting = context()
     customers = Customer.objects.count()
