@@ -20,7 +20,6 @@ printed); the accuracy figures do not depend on it.
 from __future__ import annotations
 
 import argparse
-import inspect
 import logging
 import os
 import random
@@ -53,7 +52,7 @@ def profiles_of(rows: list[dict]) -> list[dict]:
 
 def run_cdm(profiles: list[dict], threads: int | None) -> dict:
     from customers.identity import duck
-    from customers.identity.model import MATCH_THRESHOLD, MatchParameters, em, u_from_random_pairs
+    from customers.identity.model import MATCH_THRESHOLD, MatchParameters
 
     seconds = {}
     clock = time.perf_counter()
@@ -64,16 +63,8 @@ def run_cdm(profiles: list[dict], threads: int | None) -> dict:
     blocked = duck.block(con)
     seconds["block"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    # As customers/identity/scan.py's train() does, without stewards' labels (and, where em() takes it, with
-    # the number of all pairs, from which it derives the prior that scores).
-    start = MatchParameters.defaults()
-    u = u_from_random_pairs(duck.random_pair_patterns(con))
-    extra = {}
-    if "total_pairs" in inspect.signature(em).parameters:
-        n = len(profiles)
-        extra["total_pairs"] = n * (n - 1) // 2
-    params = em(MatchParameters(m=start.m, u=u, prior=start.prior, threshold=start.threshold), duck.patterns(con),
-                **extra)
+    # As the scan trains (customers/identity/duck.train), without stewards' labels.
+    params = duck.train(con, MatchParameters.defaults())
     seconds["train"] = time.perf_counter() - clock
     clock = time.perf_counter()
     rows = duck.scored(con, params, MATCH_THRESHOLD)

@@ -9,8 +9,8 @@ level that holds is the pair's level; "missing" when either side lacks the value
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -168,17 +168,23 @@ COMPARED_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birt
                    "national_id_index", "postcode", "city", "street")
 
 
+SWAP_SIMILARITY = 0.92
+
+
 def swapped_names(a: dict, b: dict) -> bool:
-    """Given and family name written the other way round ("Kim Lee" / "Lee Kim")."""
-    return bool(a["given"] and a["family"]) and a["given"] != a["family"] and (
-        a["given"] == b["family"] and a["family"] == b["given"])
+    """Given and family name written the other way round ("Kim Lee" / "Lee Kim", "Stevens Jessica" / "Jessica
+    Stehens"): each name close to the other's other name, and the given names not already alike."""
+    if not (a["given"] and a["family"] and b["given"] and b["family"]) or a["given"] == a["family"]:
+        return False
+    return (jw(a["given"], b["family"]) >= SWAP_SIMILARITY and jw(a["family"], b["given"]) >= SWAP_SIMILARITY
+            and jw(a["given"], b["given"]) < SWAP_SIMILARITY)
 
 
 def levels(a: dict, b: dict) -> dict[str, str]:
     """The level of every comparison for profiles `a` and `b`."""
     if swapped_names(a, b):
-        b = b | {"given": b["family"], "family": b["given"], "given_group": a["given_group"],
-                 "family_key": a["family_key"]}
+        # Turned round, b's names have no nickname group or phonetic key of their own: only the texts compare.
+        b = b | {"given": b["family"], "family": b["given"], "given_group": f"|{b['family']}|", "family_key": ""}
     return {c.name: c.level(a, b) for c in COMPARISONS}
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 
 import duckdb
 
-from customers.identity.compare import COMPARISONS, COMPARED_FIELDS, DIFFERENT
+from customers.identity.compare import COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
 from customers.identity.features import BLOCKING_KEYS, PROFILE_FIELDS
 from customers.identity.model import KEEP_THRESHOLD, MatchParameters
 
@@ -77,12 +77,14 @@ def block(con, changed: str | None = None) -> dict:
 def _pair_columns(pairs: str) -> str:
     """a_<field>, b_<field> for each pair, b's names turned round when the two wrote given and family name
     the other way round (compare.swapped_names)."""
-    swapped = ("(a.given <> '' AND a.family <> '' AND a.given <> a.family AND a.given = b.family "
-               "AND a.family = b.given)")
+    swapped = ("(a.given <> '' AND a.family <> '' AND b.given <> '' AND b.family <> '' AND a.given <> a.family "
+               f"AND jaro_winkler_similarity(a.given, b.family) >= {SWAP_SIMILARITY} "
+               f"AND jaro_winkler_similarity(a.family, b.given) >= {SWAP_SIMILARITY} "
+               f"AND jaro_winkler_similarity(a.given, b.given) < {SWAP_SIMILARITY})")
     cols = [f"a.{f} AS a_{f}" for f in COMPARED_FIELDS]
     for f in COMPARED_FIELDS:
-        turned = {"given": "b.family", "family": "b.given", "given_group": "a.given_group",
-                  "family_key": "a.family_key"}.get(f)
+        turned = {"given": "b.family", "family": "b.given", "given_group": "'|' || b.family || '|'",
+                  "family_key": "''"}.get(f)
         cols.append(f"CASE WHEN {swapped} THEN {turned} ELSE b.{f} END AS b_{f}" if turned else f"b.{f} AS b_{f}")
     return (f"SELECT p.a, p.b, a.team_id AS a_team, b.team_id AS b_team, {', '.join(cols)} FROM {pairs} p "
             f"JOIN profiles a ON a.id = p.a JOIN profiles b ON b.id = p.b")
@@ -114,6 +116,17 @@ def random_pair_patterns(con, pairs: int = 1_000_000, seed: int = 7) -> Counter:
     return patterns(con, "random_pairs")
 
 
+def train(con, params: MatchParameters, labels=None) -> MatchParameters:
+    """The weights learned from the table `profiles` and its blocked `pairs`: u from random pairs, m by EM
+    sessions over the blocked pairs, both with the stewards' `labels` (model.em)."""
+    from customers.identity.model import em, u_from_random_pairs
+
+    u = u_from_random_pairs(random_pair_patterns(con), labels)
+    start = MatchParameters(m=params.m, u=u, prior=params.prior, threshold=params.threshold)
+    customers = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    return em(start, patterns(con), labels, total_pairs=customers * (customers - 1) // 2)
+
+
 def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD, pairs: str = "pairs") -> list[tuple]:
     """The pairs of `pairs` whose probability is at least `min_probability`, households left out:
     rows (a, b, a_team, b_team, weight, levels dict, given similarity, family similarity)."""
@@ -122,8 +135,9 @@ def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD
         "CASE " + " ".join(f"WHEN l_{c} = '{lv}' THEN {w!r}::DOUBLE" for lv, w in levels.items()) + " ELSE 0::DOUBLE END"
         for c, levels in weights.items())
     min_weight = math.log2(min_probability / (1 - min_probability))
-    household = ("((l_given = 'different' OR (l_dob = 'different' AND l_email <> 'exact')) "
-                 "AND l_national_id <> 'exact')")  # model.household
+    household = ("(l_national_id <> 'exact' AND (l_given = 'different' "
+                 "OR (l_given IN ('jw80', 'jw70') AND l_family = 'exact' AND l_dob = 'exact' AND l_email <> 'exact') "
+                 "OR (l_dob = 'different' AND l_email <> 'exact')))")  # model.household
     names = [c.name for c in COMPARISONS]
     rows = con.execute(
         f"SELECT a, b, a_team, b_team, w, {', '.join('l_' + n for n in names)}, s_given, s_family FROM ("
@@ -132,4 +146,4 @@ def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD
     return [(r[0], r[1], r[2], r[3], r[4], dict(zip(names, r[5:5 + len(names)])), r[-2], r[-1]) for r in rows]
 
 
-__all__ = ["connect", "load_csv", "load_rows", "block", "patterns", "random_pair_patterns", "scored", "DIFFERENT"]
+__all__ = ["DIFFERENT", "block", "connect", "load_csv", "load_rows", "patterns", "random_pair_patterns", "scored"]

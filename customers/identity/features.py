@@ -17,7 +17,7 @@ import jellyfish
 from anyascii import anyascii
 
 # Raised whenever what a profile holds changes: every scan then derives the profiles again.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 PROFILE_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
                   "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
                   "key_dob_given", "key_name")
@@ -81,9 +81,18 @@ def street_tokens(*lines) -> str:
     return " ".join(sorted({_STREET_WORDS.get(w, w) for w in words}))
 
 
-def email_local(email: str) -> str:
+def email_local(email: str, given: str = "", family: str = "") -> str:
+    """The e-mail's local part as evidence of one person at another domain: "" when it is shared by many
+    ("info") or made of the person's name ("dpowell", "deborah.powell"): namesakes write those too, so
+    they say no more than the names already do."""
     local = email.split("@", 1)[0].split("+", 1)[0]
-    return "" if len(local) < 4 or local in _SHARED_LOCAL_PARTS else local
+    if len(local) < 4 or local in _SHARED_LOCAL_PARTS:
+        return ""
+    letters = re.sub(r"[^a-z]", "", local)
+    g, f = given.replace(" ", ""), family.replace(" ", "")
+    if f and letters in {g + f, f + g, g[:1] + f, f + g[:1], g + f[:1], f, g}:
+        return ""
+    return local
 
 
 def profile_values(*, given_name="", family_name="", date_of_birth=None, email="", phone="", national_id_index="",
@@ -106,7 +115,7 @@ def profile_values(*, given_name="", family_name="", date_of_birth=None, email="
         "family_key": family_key,
         "date_of_birth": dob,
         "email": email,
-        "email_local": email_local(email) if email else "",
+        "email_local": email_local(email, given, family) if email else "",
         "phone": (phone or "").strip(),
         "national_id_index": national_id_index or "",
         "postcode": postcode,

@@ -79,14 +79,24 @@ class MatchParameters:
                 for c in COMPARISONS}
 
 
+WEAK_GIVEN = ("jw80", "jw70")
+
+
 def household(levels: dict[str, str]) -> bool:
     """A pair of people living together rather than one person (the rule of the module docstring): the given
-    names differ (twins share a birth date, often an e-mail), or the birth dates do and no e-mail is shared
+    names differ (twins share a birth date, often an e-mail; so do twins whose given names are only loosely
+    alike, with one family name and one birth date and no shared e-mail), or the birth dates do and no e-mail is shared
     (a father and son of one name); never when the national ID is the same. The price: a nickname the
     nicknames dataset does not know ("Lupe" for Guadalupe) is taken for another person."""
     if levels.get("national_id") == "exact":
         return False
-    return levels.get("given") == DIFFERENT or (levels.get("dob") == DIFFERENT and levels.get("email") != "exact")
+    if levels.get("given") == DIFFERENT:
+        return True
+    # Twins: one family name, one birth date, given names only loosely alike ("Jakob" and "Dakob").
+    if levels.get("given") in WEAK_GIVEN and levels.get("family") == "exact" and levels.get("dob") == "exact" \
+            and levels.get("email") != "exact":
+        return True
+    return levels.get("dob") == DIFFERENT and levels.get("email") != "exact"
 
 
 def probability_of_weight(weight: float) -> float:
@@ -138,60 +148,104 @@ def reasons(params: MatchParameters, levels: dict[str, str], similarities: dict[
     return texts
 
 
-# EM starts from this share of matches among the blocked pairs, and draws m towards the defaults with this
-# many pseudo-pairs per comparison: a small or odd population cannot push EM into calling every blocked pair
-# a match (the degenerate solution, where "different e-mail" becomes typical of a match); at a million
-# customers the data outweigh it by far.
-_EM_START_SHARE = 0.1
-_EM_PSEUDO_PAIRS = 100.0
+# Training sessions (Splink's method): EM runs on the blocked pairs that agree exactly on a strong identifier,
+# mostly one person each, and estimates m only for the other comparisons; each comparison's m is the
+# average over the sessions that did not fix it, weighted by their expected matches. On all blocked pairs at
+# once EM drifts to the degenerate answer (every pair sharing a name is "one person", and "different e-mail"
+# becomes typical of a match); within a session it cannot.
+SESSIONS: tuple[dict[str, tuple[str, ...]], ...] = (
+    {"email": ("exact",)},
+    {"phone": ("exact",)},
+    {"national_id": ("exact",)},
+    {"dob": ("exact",), "family": ("exact",)},
+    {"given": ("exact", "nickname"), "address": ("exact",)},
+)
+_EM_START_SHARE = 0.5
+_EM_PSEUDO_PAIRS = 50.0  # pulls a session's m towards the defaults where it has few pairs
 
 
-def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None, *, total_pairs: int | None = None,
-       iterations: int = 40, tolerance: float = 1e-5) -> MatchParameters:
-    """Expectation maximisation of m on counts of level patterns of the blocked pairs (tuples in COMPARISONS
-    order), u kept as given (random pairs); `labels` are (pattern, is_match) counts from stewards' decisions.
-
-    The share of matches among blocked pairs is EM's own; the prior that scores is the share among all pairs
-    of customers: the expected number of matches EM finds, over `total_pairs` (n(n-1)/2), as Splink does
-    with its probability that two random records match."""
+def _em_session(params: MatchParameters, patterns: Counter, free: list[str], iterations: int, tolerance: float):
+    """EM over `patterns` estimating m of the `free` comparisons (and the share of matches); (m, matches)."""
     names = [c.name for c in COMPARISONS]
     defaults = MatchParameters.defaults().m
     m = {c: dict(v) for c, v in params.m.items()}
-    share = _EM_START_SHARE
-    labels = labels or Counter()
-    current = MatchParameters(m=m, u=params.u, prior=share, threshold=params.threshold)
-    done, matches = 0, 0.0
-    total = sum(patterns.values())
-    for done in range(1, iterations + 1):
-        counts = {c: Counter({lv: _EM_PSEUDO_PAIRS * w for lv, w in defaults[c].items()}) for c in names}
+    share, total = _EM_START_SHARE, sum(patterns.values())
+    matches = 0.0
+    for _ in range(iterations):
+        current = MatchParameters(m=m, u=params.u, prior=share)
+        counts = {c: Counter({lv: _EM_PSEUDO_PAIRS * w for lv, w in defaults[c].items()}) for c in free}
         matches = 0.0
         for pattern, n in patterns.items():
             levels = dict(zip(names, pattern))
             p = probability_of_weight(current.prior_weight() + sum(current.level_weight(c, lv) for c, lv in levels.items()))
             matches += p * n
-            for c, lv in levels.items():
-                counts[c][lv] += p * n
-        for (pattern, is_match), n in labels.items():
-            if is_match:
-                for c, lv in zip(names, pattern):
-                    counts[c][lv] += n
-        new_m = {}
-        for c in names:
+            for c in free:
+                counts[c][levels[c]] += p * n
+        change = 0.0
+        for c in free:
             observed = {lv: k for lv, k in counts[c].items() if lv != MISSING}
             denominator = sum(observed.values())
-            new_m[c] = {lv: max(k / denominator, _FLOOR) for lv, k in observed.items()}
-        share = min(max(matches / total, 1e-6), 0.9) if total else share
-        change = max(abs(new_m[c][lv] - m[c].get(lv, 0)) for c in names for lv in new_m[c])
-        m = new_m
-        current = MatchParameters(m=m, u=params.u, prior=share, threshold=params.threshold)
+            new = {lv: max(k / denominator, _FLOOR) for lv, k in observed.items()}
+            change = max(change, *(abs(new[lv] - m[c].get(lv, 0)) for lv in new))
+            m[c] = new
+        share = min(max(matches / total, 1e-6), 0.999)
         if change < tolerance:
             break
-    prior = params.prior
-    if total_pairs:
-        prior = min(max(matches / total_pairs, 1e-12), 0.01)
-    learned = MatchParameters(m=m, u=params.u, prior=prior, threshold=params.threshold)
+    return m, matches
+
+
+def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None, *, total_pairs: int | None = None,
+       iterations: int = 25, tolerance: float = 1e-4) -> MatchParameters:
+    """m learned by EM sessions (SESSIONS) on counts of level patterns of the blocked pairs (tuples in
+    COMPARISONS order), u kept as given (random pairs), the stewards' `labels` ((pattern, is_match) counts)
+    added to m at full weight; then the share of matches among the blocked pairs by EM on that share alone
+    (m and u fixed), and from it the prior that scores: expected matches over `total_pairs` (n(n-1)/2)."""
+    names = [c.name for c in COMPARISONS]
+    index = {c: i for i, c in enumerate(names)}
+    labels = labels or Counter()
+    sums = {c: Counter() for c in names}
+    weights = Counter()
+    sessions = []
+    for rule in SESSIONS:
+        subset = Counter({p: n for p, n in patterns.items() if all(p[index[c]] in allowed for c, allowed in rule.items())})
+        if sum(subset.values()) < 20:
+            continue
+        free = [c for c in names if c not in rule]
+        m, matches = _em_session(params, subset, free, iterations, tolerance)
+        sessions.append({"rule": sorted(rule), "pairs": sum(subset.values()), "matches": round(matches, 1)})
+        for c in free:
+            for lv, value in m[c].items():
+                sums[c][lv] += value * matches
+            weights[c] += matches
+    learned_m = {}
+    for c in names:
+        m = {lv: sums[c][lv] / weights[c] for lv in sums[c]} if weights[c] else dict(params.m[c])
+        label_counts = Counter()
+        for (pattern, is_match), n in labels.items():
+            if is_match and pattern[index[c]] != MISSING:
+                label_counts[pattern[index[c]]] += n
+        if label_counts:
+            strength = min(weights[c], 1000.0) or 1.0
+            total = strength + sum(label_counts.values())
+            m = {lv: (m.get(lv, 0.0) * strength + label_counts[lv]) / total for lv in set(m) | set(label_counts)}
+        learned_m[c] = {lv: max(v, _FLOOR) for lv, v in m.items()}
+        for lv in params.m[c]:
+            learned_m[c].setdefault(lv, _FLOOR)
+    # The share of matches among blocked pairs, m and u fixed: a one-dimensional EM that cannot run away.
+    total = sum(patterns.values())
+    share, matches = 0.01, 0.0
+    for _ in range(100):
+        current = MatchParameters(m=learned_m, u=params.u, prior=share)
+        matches = sum(n * probability_of_weight(current.prior_weight() + sum(
+            current.level_weight(c, lv) for c, lv in zip(names, pattern))) for pattern, n in patterns.items())
+        new = min(max(matches / total, 1e-9), 0.999) if total else share
+        if abs(new - share) < 1e-7:
+            break
+        share = new
+    prior = min(max(matches / total_pairs, 1e-12), 0.01) if total_pairs else params.prior
+    learned = MatchParameters(m=learned_m, u=params.u, prior=prior, threshold=params.threshold)
     learned.trained_on = {"patterns": len(patterns), "pairs": total, "labels": sum(labels.values()),
-                          "iterations": done, "expected_matches": round(matches, 1), "blocked_share": round(share, 4)}
+                          "sessions": sessions, "expected_matches": round(matches, 1), "blocked_share": round(share, 4)}
     return learned
 
 

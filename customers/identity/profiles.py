@@ -79,7 +79,7 @@ def _write(profiles: list[MatchProfile]) -> None:
         MatchProfile.objects.bulk_create(profiles, batch_size=500)
         return
     columns = ["customer_id", "version", "features", "refreshed_at", *PROFILE_FIELDS]
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {MatchProfile._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for p in profiles:
-                copy.write_row([getattr(p, c) for c in columns])
+    with connection.cursor() as cursor, cursor.copy(
+            f"COPY {MatchProfile._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for p in profiles:
+            copy.write_row([getattr(p, c) for c in columns])

@@ -20,18 +20,10 @@ from django.utils import timezone
 
 from customers.identity import duck
 from customers.identity.features import PROFILE_FIELDS
-from customers.identity.model import (
-    KEEP_THRESHOLD,
-    MatchParameters,
-    em,
-    probability_of_weight,
-    reasons,
-    u_from_random_pairs,
-)
+from customers.identity.model import KEEP_THRESHOLD, MatchParameters, probability_of_weight, reasons
 from customers.identity.profiles import MATCHED_STATUSES, mark_scanned, refresh_stale, unscanned
 from customers.identity.store import current_parameters, decided_pairs, labelled_patterns, save_parameters
 from customers.models import Customer, DuplicateCandidate, MatchProfile
-
 
 # Below this many customers the weights are not learned from the data (too few pairs for EM to find the
 # matches among them): the defaults, or the last model learned, score.
@@ -67,15 +59,12 @@ def export_profiles(path: str) -> int:
            f"WHERE c.status IN ({statuses})")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            count = 0
             with open(path, "wb") as out:
                 out.write((",".join(duck.COLUMNS) + "\n").encode())
                 with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT CSV, NULL '\\N')") as copy:
-                    for data in copy:
-                        out.write(data)
-            cursor.execute(f"SELECT count(*) FROM {table}")
-            count = cursor.fetchone()[0]
-            return count
+                    out.writelines(copy)
+            with open(path, "rb") as counted:
+                return sum(block.count(b"\n") for block in iter(lambda: counted.read(1 << 20), b"")) - 1
         cursor.execute(sql)
         with open(path, "w", newline="") as out:
             writer = csv.writer(out)
@@ -88,13 +77,8 @@ def export_profiles(path: str) -> int:
 
 
 def train(con, params: MatchParameters) -> MatchParameters:
-    """u from random pairs, m by EM over the blocked pairs, both with the stewards' labels; the prior from the
-    matches EM expects among all pairs of customers."""
-    labels = labelled_patterns()
-    u = u_from_random_pairs(duck.random_pair_patterns(con), labels)
-    start = MatchParameters(m=params.m, u=u, prior=params.prior, threshold=params.threshold)
-    customers = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
-    return em(start, duck.patterns(con), labels, total_pairs=customers * (customers - 1) // 2)
+    """duck.train with the stewards' decisions as labels."""
+    return duck.train(con, params, labelled_patterns())
 
 
 def scan(*, full: bool = False, retrain: bool = False, threads: int | None = None) -> ScanResult:
