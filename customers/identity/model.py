@@ -161,6 +161,20 @@ SESSIONS: tuple[dict[str, tuple[str, ...]], ...] = (
     {"given": ("exact", "nickname"), "address": ("exact",)},
 )
 _EM_START_SHARE = 0.5
+# The share of true matches the deterministic rule below finds (Splink's `recall` argument; its examples
+# use 0.7-0.8): the prior is the rule's matches divided by it.
+RULE_RECALL = 0.8
+_CLOSE_NAMES = ("exact", "nickname", "jw92")
+
+
+def deterministic_match(levels: dict[str, str]) -> bool:
+    """Pairs no one would doubt: the same national ID, or the same e-mail or phone with both names close, or
+    both names, the birth date and the address the same."""
+    names_close = levels["given"] in _CLOSE_NAMES and levels["family"] in (*_CLOSE_NAMES, "phonetic")
+    return (levels["national_id"] == "exact"
+            or (names_close and (levels["email"] == "exact" or levels["phone"] == "exact"))
+            or (levels["given"] == "exact" and levels["family"] == "exact" and levels["dob"] == "exact"
+                and levels["address"] in ("exact", "street")))
 _EM_PSEUDO_PAIRS = 50.0  # pulls a session's m towards the defaults where it has few pairs
 
 
@@ -198,8 +212,7 @@ def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None
        iterations: int = 25, tolerance: float = 1e-4) -> MatchParameters:
     """m learned by EM sessions (SESSIONS) on counts of level patterns of the blocked pairs (tuples in
     COMPARISONS order), u kept as given (random pairs), the stewards' `labels` ((pattern, is_match) counts)
-    added to m at full weight; then the share of matches among the blocked pairs by EM on that share alone
-    (m and u fixed), and from it the prior that scores: expected matches over `total_pairs` (n(n-1)/2)."""
+    added to m at full weight; the prior from deterministic_match over `total_pairs` (n(n-1)/2)."""
     names = [c.name for c in COMPARISONS]
     index = {c: i for i, c in enumerate(names)}
     labels = labels or Counter()
@@ -231,17 +244,12 @@ def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None
         learned_m[c] = {lv: max(v, _FLOOR) for lv, v in m.items()}
         for lv in params.m[c]:
             learned_m[c].setdefault(lv, _FLOOR)
-    # The share of matches among blocked pairs, m and u fixed: a one-dimensional EM that cannot run away.
+    # The prior, as Splink estimates it: the blocked pairs a strict rule calls one person, over the rule's
+    # assumed recall, among all pairs. (EM on the share itself overshoots: u comes from random pairs, so the
+    # agreement that blocking guarantees looks like evidence and namesakes look like matches.)
     total = sum(patterns.values())
-    share, matches = 0.01, 0.0
-    for _ in range(100):
-        current = MatchParameters(m=learned_m, u=params.u, prior=share)
-        matches = sum(n * probability_of_weight(current.prior_weight() + sum(
-            current.level_weight(c, lv) for c, lv in zip(names, pattern))) for pattern, n in patterns.items())
-        new = min(max(matches / total, 1e-9), 0.999) if total else share
-        if abs(new - share) < 1e-7:
-            break
-        share = new
+    matches = sum(n for pattern, n in patterns.items() if deterministic_match(dict(zip(names, pattern)))) / RULE_RECALL
+    share = matches / total if total else 0.0
     prior = min(max(matches / total_pairs, 1e-12), 0.01) if total_pairs else params.prior
     learned = MatchParameters(m=learned_m, u=params.u, prior=prior, threshold=params.threshold)
     learned.trained_on = {"patterns": len(patterns), "pairs": total, "labels": sum(labels.values()),
