@@ -8,12 +8,9 @@ only counted, so the form can say the record will be checked and the service can
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
-from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from customers.identity.compare import levels as compare_levels
 from customers.identity.compare import similarity_of
@@ -26,8 +23,9 @@ from customers.models import Customer, MatchProfile
 # What the new-customer form sends to the live check as it is typed.
 MATCH_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "country", "postal_code", "city",
                 "address_line1")
-# Customers sharing a key with the record that are scored at most (the strongest keys first).
-MAX_CANDIDATES = 50
+# Customers sharing a key with the record that are scored at most, and at most per key (the strongest keys first).
+MAX_CANDIDATES = 60
+PER_KEY = 20
 
 
 @dataclass
@@ -82,11 +80,17 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
                         identifiers: bool = False) -> list[Match]:
     """Existing customers that may be the person of `profile`, most probable first (every team). With
     `identifiers`, also those sharing an e-mail, phone or national ID (outside a household) at any probability."""
-    keys = [Q(**{key: profile[key]}) for key in BLOCKING_KEYS if profile.get(key)]
-    if not keys:
+    # Key by key, the strongest first, a few customers each: one crowded key ("j smith") must not fill the
+    # candidate list before the customer sharing the e-mail is read.
+    ids: list[int] = []
+    for key in BLOCKING_KEYS:
+        if profile.get(key) and len(ids) < MAX_CANDIDATES:
+            ids += list(MatchProfile.objects.filter(**{key: profile[key]}).exclude(customer_id__in=ids)
+                        .values_list("customer_id", flat=True)[:PER_KEY])
+    if not ids:
         return []
-    rows = (MatchProfile.objects.filter(reduce(operator.or_, keys), customer__status__in=MATCHED_STATUSES)
-            .values("customer_id", "customer__team_id", *PROFILE_FIELDS)[:MAX_CANDIDATES + 1])
+    rows = (MatchProfile.objects.filter(customer_id__in=ids, customer__status__in=MATCHED_STATUSES)
+            .values("customer_id", "customer__team_id", *PROFILE_FIELDS))
     params = current_parameters()
     found = []
     for row in rows:
