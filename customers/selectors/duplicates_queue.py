@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 
 from cdm.access import SENSITIVE_FIELDS
 from customers.models import Customer, DuplicateCandidate, ExternalIdentity
@@ -23,7 +23,7 @@ def duplicate_candidates(*, user, status: str = DuplicateCandidate.Status.OPEN, 
     if origin:
         rows = rows.filter(origin=origin)
     return rows.select_related("customer_a", "customer_b", "customer_a__team", "customer_b__team").order_by(
-        "skipped_at", "-score", "id")
+        F("skipped_at").asc(nulls_first=True), "-score", "id")
 
 
 def duplicate_clusters(*, user, min_score: float | None = None, reason: str = "", team=None, origin: str = ""):
@@ -31,7 +31,7 @@ def duplicate_clusters(*, user, min_score: float | None = None, reason: str = ""
     rows = duplicate_candidates(user=user, min_score=min_score, reason=reason, team=team, origin=origin)
     return (rows.order_by().values("cluster").annotate(pairs=Count("id"), best=Max("score"), skipped=Max("skipped_at"),
                                                         first=Min("id"))
-            .order_by("skipped", "-best", "first"))
+            .order_by(F("skipped").asc(nulls_first=True), "-best", "first"))
 
 
 def duplicate_cluster_pairs(*, user, cluster: int):
