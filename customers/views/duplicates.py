@@ -4,6 +4,7 @@ Stewards and admins only (the candidate view permission); for anyone else the pa
 Every decision goes through customers.services and sends the steward on to the next open cluster.
 """
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -178,7 +179,9 @@ def duplicate_merge(request, cluster):
         "cluster": cluster, "records": records, "chosen": {c.pk for c in chosen}, "plan": plan, "errors": errors,
         "posted": data if request.method == "POST" else None,
         "conflicts": list(enumerate(plan.conflicts)) if plan else [],
-    }, status=200)
+        "moves": [(apps.get_model(label)._meta.verbose_name_plural, n) for label, n in plan.moves.items() if n]
+        if plan else [],
+    })
 
 
 @login_required
