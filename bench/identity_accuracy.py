@@ -61,6 +61,7 @@ def run_cdm(profiles: list[dict], threads: int | None) -> dict:
     seconds["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     blocked = duck.block(con)
+    duck.materialise_levels(con)
     seconds["block"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # As the scan trains (customers/identity/duck.train), without stewards' labels.

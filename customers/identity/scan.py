@@ -107,6 +107,7 @@ def scan(*, full: bool = False, retrain: bool = False, threads: int | None = Non
         con.executemany("INSERT INTO changed VALUES (?)", [(i,) for i in changed_ids])
         changed = "changed"
     blocked = duck.block(con, changed)
+    duck.materialise_levels(con)
     result.pairs_compared, result.skipped_blocks = blocked["pairs"], blocked["skipped_blocks"]
     result.seconds["block"] = time.perf_counter() - clock
     params = current_parameters()
