@@ -212,6 +212,27 @@ def _write_postgres(candidates: list, touched: set[int] | None) -> tuple[int, in
     return sum(inserted), len(inserted) - sum(inserted), withdrawn
 
 
+def recluster_around(customer_ids) -> None:
+    """Re-cluster only the connected sets of open pairs that hold `customer_ids` (after one pair was raised or
+    decided): a walk over their pairs, not the whole table (the create form raises pairs at a million)."""
+    for start in set(customer_ids):
+        seen, frontier = {start}, {start}
+        pairs: dict[int, tuple[int, int, int]] = {}
+        while frontier:
+            rows = DuplicateCandidate.objects.open().filter(
+                Q(customer_a_id__in=frontier) | Q(customer_b_id__in=frontier)).values_list(
+                "pk", "customer_a_id", "customer_b_id", "cluster")
+            frontier = set()
+            for pk, a, b, cluster in rows:
+                pairs[pk] = (a, b, cluster)
+                frontier |= {a, b} - seen
+            seen |= frontier
+        if pairs:
+            root = min(seen)
+            wrong = [DuplicateCandidate(pk=pk, cluster=root) for pk, (_a, _b, c) in pairs.items() if c != root]
+            DuplicateCandidate.objects.bulk_update(wrong, ["cluster"], batch_size=2000)
+
+
 def recluster() -> int:
     """cluster = the smallest customer id of each connected set of open pairs (union-find); the clusters."""
     pairs = list(DuplicateCandidate.objects.open().values_list("pk", "customer_a_id", "customer_b_id", "cluster"))

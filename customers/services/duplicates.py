@@ -11,7 +11,7 @@ from cdm.use_cases import use_case
 from customers.identity import profiles
 from customers.identity.features import profile_of
 from customers.identity.realtime import Match, matches_for_profile
-from customers.identity.scan import ScanResult, recluster, scan
+from customers.identity.scan import ScanResult, recluster_around, scan
 from customers.models import Customer, DuplicateCandidate
 from customers.services.base import get_restricted, require_perm
 
@@ -38,7 +38,7 @@ def duplicate_candidate_raise(*, customer: Customer, match: Match, origin: str, 
                                                      **values)
     else:
         DuplicateCandidate.objects.filter(pk=existing.pk).update(**values)
-    recluster()
+    recluster_around([a])
     return existing
 
 
@@ -69,7 +69,7 @@ def duplicate_candidate_dismiss(*, candidate: DuplicateCandidate, by, note: str 
     candidate.decided_by = by if getattr(by, "pk", None) else None
     candidate.note = (note or "")[:500]
     candidate.save(update_fields=["status", "decided_at", "decided_by", "note"])
-    recluster()
+    recluster_around([candidate.customer_a_id, candidate.customer_b_id])
     audit_record(by=by, action="duplicate.dismiss", obj=candidate.customer_a,
                  reason=_("Not the same person as %(number)s") % {
                      "number": Customer.objects.values_list("customer_number", flat=True).get(pk=candidate.customer_b_id)})

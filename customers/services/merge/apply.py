@@ -9,7 +9,7 @@ from cdm import access
 from cdm.services import audit_record
 from cdm.use_cases import use_case
 from customers.identity.profiles import refresh_profile
-from customers.identity.scan import recluster
+from customers.identity.scan import recluster_around
 from customers.models import Customer, DuplicateCandidate, Merge
 from customers.normalize import search_name_for
 from customers.services.base import _full_clean, _save_with_history
@@ -148,7 +148,7 @@ def _decide_candidates(ids: list[int], absorbed_ids: list[int], by) -> dict:
     withdrawn = [jsonable(row) for row in third.values(*columns)]
     DuplicateCandidate.objects.filter(pk__in=[w["id"] for w in withdrawn]).delete()
     if merged or withdrawn:
-        recluster()
+        recluster_around({*ids, *(w["customer_a_id"] for w in withdrawn), *(w["customer_b_id"] for w in withdrawn)})
     return {"merged": merged, "withdrawn": withdrawn}
 
 

@@ -14,7 +14,7 @@ from cdm.errors import NotFound
 from cdm.services import audit_record
 from cdm.use_cases import use_case
 from customers.identity.profiles import refresh_profile
-from customers.identity.scan import recluster
+from customers.identity.scan import recluster_around
 from customers.models import Customer, DuplicateCandidate, Merge
 from customers.normalize import search_name_for
 from customers.services.base import _save_with_history
@@ -132,7 +132,10 @@ def _restore_candidates(snapshot: dict) -> None:
         # auto_now_add rewrote it: the pair was detected when it was, not now.
         DuplicateCandidate.objects.filter(pk=candidate.pk).update(detected_at=values["detected_at"])
     if saved["merged"] or saved["withdrawn"]:
-        recluster()
+        merged_ids = DuplicateCandidate.objects.filter(pk__in=[p["pk"] for p in saved["merged"]]).values_list(
+            "customer_a_id", "customer_b_id")
+        recluster_around({*(x for pair in merged_ids for x in pair),
+                          *(x for row in saved["withdrawn"] for x in (row["customer_a_id"], row["customer_b_id"]))})
 
 
 def _restore_survivor(survivor: Customer, snapshot: dict, by, text: str) -> list[str]:
