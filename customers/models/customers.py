@@ -66,6 +66,12 @@ class CustomerQuerySet(RestrictedQuerySet):
             last_activity_at=at
         )
 
+    def set_quality(self, score, at=None):
+        """Write the derived data-quality score (an expression or a value), not history-tracked; `at` stamps
+        quality_checked_at. The one way the quality service writes it."""
+        values = {"quality_score": score} | ({"quality_checked_at": at} if at is not None else {})
+        return self.update(**values)
+
     def active(self):
         return self.filter(status=Customer.Status.ACTIVE)
 

@@ -13,7 +13,7 @@ Score, 0-100, the sum of:
 Computed set-based: one UPDATE ... SET quality_score = <CASE sum> per range of ids, in SQL. Only the
 e-mail and phone checks run in Python (the libraries are the rules); the few invalid values found take
 their 10 points off in a second UPDATE of just those ids. quality_score and quality_checked_at are
-derived and not history-tracked, so QuerySet.update() may write them.
+derived and not history-tracked: CustomerQuerySet.set_quality() writes them in bulk.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _invalid_in(rows) -> tuple[list[int], list[int]]:
 
 def _take_off(ids: list[int], points: int) -> None:
     for k in range(0, len(ids), _CORRECTION_CHUNK):
-        Customer.objects.filter(pk__in=ids[k:k + _CORRECTION_CHUNK]).update(quality_score=F("quality_score") - points)
+        Customer.objects.filter(pk__in=ids[k:k + _CORRECTION_CHUNK]).set_quality(F("quality_score") - points)
 
 
 @use_case(atomic=False)
@@ -141,7 +141,7 @@ def customer_quality_refresh(*, by, batch_size: int = 20_000, now=None) -> Quali
             rows = batch.filter(reachable_q()).values_list("pk", "email", "phone")
             bad_email, bad_phone = _invalid_in(rows.iterator(chunk_size=5000))
             with transaction.atomic():
-                report.scored += batch.update(quality_score=expression, quality_checked_at=now)
+                report.scored += batch.set_quality(expression, at=now)
                 _take_off(bad_email, WEIGHTS["email_valid"])
                 _take_off(bad_phone, WEIGHTS["phone_valid"])
             for key, found in (("invalid_email", bad_email), ("invalid_phone", bad_phone)):
