@@ -238,6 +238,9 @@ class _Gen:
         self.weights = [LOCALES[loc][2] for loc in self.locales]
         self.rows: list[dict] = []
         self.entity = 0
+        # A mailbox belongs to one person (shared only on purpose, within a household): a provider refuses an
+        # address already taken, and people then add digits.
+        self.mailboxes: set[str] = set()
 
     # --- values -------------------------------------------------------------------------------------------
     def phone(self, pool: _Pool, mobile: bool = True) -> str:
@@ -245,6 +248,11 @@ class _Gen:
         example = pool.phones[kind]
         keep = len(example) - 6
         return example[:keep] + "".join(str(self.rng.randrange(10)) for _ in range(6))
+
+    @staticmethod
+    def landline(pool: _Pool, phone: str) -> bool:
+        """A household shares a landline; a mobile is one person's."""
+        return not phone.startswith(pool.phones[phonenumbers.PhoneNumberType.MOBILE][:5])
 
     def dob(self, low: int = 1940, high: int = 2006) -> datetime.date:
         start = datetime.date(low, 1, 1).toordinal()
@@ -256,7 +264,14 @@ class _Gen:
         g, f = ("".join(ch for ch in x.lower() if ch.isalnum()) for x in (g, f))
         style = self.rng.randrange(4)
         local = (f"{g}.{f}", f"{g[:1]}{f}", f"{g}{f}{self.rng.randrange(10, 99)}", f"{f}.{g}")[style]
-        return f"{local}@{self.rng.choice(pool.providers)}"
+        return self.mailbox(local, self.rng.choice(pool.providers))
+
+    def mailbox(self, local: str, domain: str) -> str:
+        address = f"{local}@{domain}"
+        while address in self.mailboxes:
+            address = f"{local}{self.rng.randrange(1, 1000)}@{domain}"
+        self.mailboxes.add(address)
+        return address
 
     def national_id(self) -> str:
         return "nid-" + "".join(self.rng.choice("0123456789abcdef") for _ in range(16))
@@ -432,13 +447,12 @@ class _Gen:
     def _email_domain(self, values, person, pool):
         local, domain = values["email"].split("@", 1)
         others = [p for p in (*pool.providers, "gmail.com", "outlook.com", "proton.me") if p != domain]
-        values["email"] = f"{local}@{self.rng.choice(others)}"
+        values["email"] = self.mailbox(local, self.rng.choice(others))
 
     def _moved(self, values, person, pool):
         street, postcode, city = self.rng.choice(pool.addresses)
         values.update(address_line1=street, postal_code=postcode, city=city)
-        if values["phone"] and not values["phone"].startswith(pool.phones[phonenumbers.PhoneNumberType.MOBILE][:5]) \
-                and self.rng.random() < 0.7:
+        if values["phone"] and self.landline(pool, values["phone"]) and self.rng.random() < 0.7:
             values["phone"] = values["phone_raw"] = self.phone(pool, mobile=False)
 
     # --- hard non-duplicates ------------------------------------------------------------------------------
@@ -460,7 +474,7 @@ class _Gen:
                         year=min(max(base["date_of_birth"].year + gap, 1925), 2008))
                 except ValueError:
                     pass
-            if base["phone"] and self.rng.random() < 0.6:  # the landline
+            if base["phone"] and self.landline(pool, base["phone"]) and self.rng.random() < 0.6:  # the landline
                 values["phone"] = values["phone_raw"] = base["phone"]
             if base["email"] and self.rng.random() < 0.2:
                 values["email"] = base["email"]

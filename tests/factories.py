@@ -29,6 +29,7 @@ from customers.models import (
     DuplicateCandidate,
     ExternalIdentity,
     Feedback,
+    AutoMergeRule,
     MatchModel,
     Note,
     Order,
@@ -350,6 +351,22 @@ class DuplicateCandidateFactory(factory.django.DjangoModelFactory):
                                            origin=origin, by=SYSTEM)
         a, b = sorted((customer.pk, other.pk))
         return model_class.objects.get(customer_a_id=a, customer_b_id=b)
+
+
+class AutoMergeRuleFactory(factory.django.DjangoModelFactory):
+    """A rule as an admin saves it (customers.services.auto_merge_rule_save); inactive unless told."""
+
+    class Meta:
+        model = AutoMergeRule
+
+    name = factory.Sequence(lambda n: f"Same national ID {n}")
+    identifier = AutoMergeRule.Identifier.NATIONAL_ID
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from customers.services import auto_merge_rule_save
+
+        return auto_merge_rule_save(instance=model_class(**kwargs), by=SYSTEM)
 
 
 class MatchModelFactory(factory.django.DjangoModelFactory):

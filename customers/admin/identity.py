@@ -3,8 +3,22 @@ queue, /customers/duplicates/, where the services run)."""
 
 from django.contrib import admin
 
+from cdm.admin import CdmModelAdmin
+from customers import services
 from customers.admin.base import ReadOnlyRecordAdmin
-from customers.models import DuplicateCandidate, MatchModel, Merge
+from customers.models import AutoMergeRule, DuplicateCandidate, MatchModel, Merge
+
+
+@admin.register(AutoMergeRule)
+class AutoMergeRuleAdmin(CdmModelAdmin):
+    """Admins decide which exact identifiers merge without a steward; none does until a rule is made active."""
+
+    list_display = ("name", "identifier", "min_score", "same_team_only", "active", "updated_at")
+    list_filter = ("active", "identifier")
+    search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        services.auto_merge_rule_save(instance=obj, by=request.user)
 
 
 @admin.register(DuplicateCandidate)
@@ -21,10 +35,10 @@ class DuplicateCandidateAdmin(ReadOnlyRecordAdmin):
 
 @admin.register(Merge)
 class MergeAdmin(ReadOnlyRecordAdmin):
-    list_display = ("survivor", "status", "by", "at", "undone_at")
-    list_filter = ("status",)
+    list_display = ("survivor", "status", "by", "rule", "at", "undone_at")
+    list_filter = ("status", "rule")
     search_fields = ("survivor__customer_number",)
-    list_select_related = ("survivor", "by")
+    list_select_related = ("survivor", "by", "rule")
     raw_id_fields = ("survivor",)
     exclude = ("snapshot",)  # what undo restores: the moved rows' values, not for reading here
 

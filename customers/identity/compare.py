@@ -17,6 +17,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from customers.identity.features import same_name
 
 MISSING, DIFFERENT = "missing", "different"
+NEAR_YEARS = 10
 
 
 def _one_edit_sql(a: str, b: str) -> str:
@@ -38,6 +39,29 @@ def dl(a: str, b: str) -> int:
 
 def _first(name: str) -> str:
     return name.split(" ", 1)[0]
+
+
+def diminutive(a: str, b: str) -> bool:
+    """One first name a short form of the other, the way short forms are made in most languages: the long name
+    cut ("Chris" of Christophe, "Kathi" of Katharina, "Panos" of Panagiotis, "Concha" of Concepción: the short
+    one's letters but its last two, and at least three, begin the long one) or its inner part ("Lisa" of
+    Elisabeth, "Nella" of Antonella). The long name has two letters more at least, so the gendered pairs of
+    twins and siblings ("Luciano" and "Luciana", "Paul" and "Paula") are not short forms."""
+    short, long = sorted((_first(a), _first(b)), key=len)
+    if len(long) - len(short) < 2 or len(short) < 3:
+        return False
+    keep = max(3, len(short) - 2)
+    return long[:keep] == short[:keep] or (len(short) >= 4 and short in long)
+
+
+def _diminutive_sql() -> str:
+    a, b = "split_part(a_given, ' ', 1)", "split_part(b_given, ' ', 1)"
+    short = f"(CASE WHEN length({a}) <= length({b}) THEN {a} ELSE {b} END)"
+    long = f"(CASE WHEN length({a}) <= length({b}) THEN {b} ELSE {a} END)"
+    keep = f"greatest(3, length({short}) - 2)"
+    return (f"(abs(length({a}) - length({b})) >= 2 AND least(length({a}), length({b})) >= 3 "
+            f"AND (left({long}, {keep}) = left({short}, {keep}) "
+            f"OR (length({short}) >= 4 AND contains({long}, {short}))))")
 
 
 def _dob_parts(a: datetime.date, b: datetime.date) -> int:
@@ -89,9 +113,18 @@ GIVEN = Comparison("given", "given name", ("given",), (
           "OR contains(a_given_group, '|' || split_part(b_given, ' ', 1) || '|'))"),
     Level("jw92", "given name {sim} similar", lambda a, b: jw(a["given"], b["given"]) >= 0.92,
           "jw_given >= 0.92"),
+    # One slip of the keys, the first letter right: people seldom mistype a name's first letter (why Jaro-Winkler
+    # weighs the beginning), while names of twins and siblings often rhyme ("Anna" and "Hanna").
+    Level("typo", "given name one typo apart",
+          lambda a, b: a["given"][:1] == b["given"][:1] and min(len(a["given"]), len(b["given"])) >= 4
+          and dl(a["given"], b["given"]) <= 1,
+          "a_given[1] = b_given[1] AND least(length(a_given), length(b_given)) >= 4 AND "
+          + _one_edit_sql("a_given", "b_given")),
     Level("initial", "given name given as an initial",
           lambda a, b: (len(a["given"]) == 1 or len(b["given"]) == 1) and a["given"][0] == b["given"][0],
           "(length(a_given) = 1 OR length(b_given) = 1) AND a_given[1] = b_given[1]"),
+    Level("short", "given name a short form of the other", lambda a, b: diminutive(a["given"], b["given"]),
+          _diminutive_sql()),
     Level("jw80", "given name {sim} similar", lambda a, b: jw(a["given"], b["given"]) >= 0.80,
           "jw_given >= 0.80"),
     Level("jw70", "given name {sim} similar", lambda a, b: jw(a["given"], b["given"]) >= 0.70,
@@ -122,6 +155,10 @@ DOB = Comparison("dob", "birth date", ("date_of_birth",), (
           lambda a, b: _dob_parts(a["date_of_birth"], b["date_of_birth"]) == 2,
           "(year(a_date_of_birth) = year(b_date_of_birth))::INT + (month(a_date_of_birth) = month(b_date_of_birth))::INT "
           "+ (day(a_date_of_birth) = day(b_date_of_birth))::INT = 2"),
+    # Two parts wrong, yet the same generation: not a father and son of one name ("different" is).
+    Level("near", "birth date differs, less than 10 years apart",
+          lambda a, b: abs(a["date_of_birth"].year - b["date_of_birth"].year) < NEAR_YEARS,
+          f"abs(year(a_date_of_birth) - year(b_date_of_birth)) < {NEAR_YEARS}"),
 ))
 
 EMAIL = Comparison("email", "e-mail", ("email",), (
@@ -129,11 +166,15 @@ EMAIL = Comparison("email", "e-mail", ("email",), (
     Level("local", "same e-mail name at another domain",
           lambda a, b: bool(a["email_local"]) and a["email_local"] == b["email_local"],
           "a_email_local <> '' AND a_email_local = b_email_local"),
+
     Level("typo", "e-mail one typo apart", lambda a, b: dl(a["email"], b["email"]) <= 1,
           _one_edit_sql("a_email", "b_email")),
 ))
 
 PHONE = Comparison("phone", "phone", ("phone",), (
+    # A mobile is one person's; a landline (or a number that does not tell) is often a household's.
+    Level("mobile", "same mobile number", lambda a, b: a["phone"] == b["phone"] and a["phone_kind"] == "m",
+          "a_phone = b_phone AND a_phone_kind = 'm'"),
     Level("exact", "same phone", lambda a, b: a["phone"] == b["phone"], "a_phone = b_phone"),
     Level("tail", "same phone number, another prefix", lambda a, b: a["phone"][-8:] == b["phone"][-8:],
           "right(a_phone, 8) = right(b_phone, 8)"),
@@ -165,7 +206,7 @@ COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, DOB, EMAIL, PHONE, NATIONA
 BY_NAME = {c.name: c for c in COMPARISONS}
 # Profile fields the comparisons read (the pair rows of the scan carry a_<field> and b_<field>).
 COMPARED_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
-                   "national_id_index", "postcode", "city", "street")
+                   "phone_kind", "national_id_index", "postcode", "city", "street")
 
 
 SWAP_SIMILARITY = 0.92

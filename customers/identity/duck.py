@@ -17,7 +17,7 @@ from collections import Counter
 import duckdb
 
 from customers.identity.compare import COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
-from customers.identity.features import BLOCKING_KEYS, PROFILE_FIELDS
+from customers.identity.features import BLOCKING_KEYS, CROSS_KEYS, PROFILE_FIELDS
 from customers.identity.model import KEEP_THRESHOLD, MatchParameters
 
 # A blocking key shared by more customers than this says little about who is who ("info@", one postcode
@@ -61,15 +61,20 @@ def block(con, changed: str | None = None) -> dict:
     """Candidate pairs (a < b) sharing a blocking key into table `pairs`; with `changed` (a table of ids),
     only pairs with at least one changed customer. Returns the pairs per key and the blocks left out."""
     selects, skipped = [], {}
+    rules = [(key, key) for key in BLOCKING_KEYS] + [(k, t) for k, t in CROSS_KEYS] + [(t, k) for k, t in CROSS_KEYS]
     for key in BLOCKING_KEYS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE big_{key} AS SELECT {key} AS k FROM profiles WHERE {key} <> '' "
                     f"GROUP BY {key} HAVING count(*) > {MAX_BLOCK}")
         skipped[key] = con.execute(f"SELECT count(*) FROM big_{key}").fetchone()[0]
-        left = f"(SELECT id, {key} FROM profiles WHERE id IN (SELECT id FROM {changed}))" if changed else "profiles"
+    left = f"(SELECT * FROM profiles WHERE id IN (SELECT id FROM {changed}))" if changed else "profiles"
+    for key, other in rules:
+        # x < y suffices within one key; across two columns both orders are needed (and so is a changed x).
+        order = "<" if key == other and not changed else "<>"
+        crowded = key if key in BLOCKING_KEYS else other
         selects.append(
             f"SELECT least(x.id, y.id) AS a, greatest(x.id, y.id) AS b FROM {left} x JOIN profiles y "
-            f"ON x.{key} = y.{key} AND x.id {'<>' if changed else '<'} y.id "
-            f"WHERE x.{key} <> '' AND x.{key} NOT IN (SELECT k FROM big_{key})")
+            f"ON x.{key} = y.{other} AND x.id {order} y.id "
+            f"WHERE x.{key} <> '' AND x.{key} NOT IN (SELECT k FROM big_{crowded})")
     con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT DISTINCT a, b FROM (" + " UNION ALL ".join(selects) + ")")
     return {"pairs": con.execute("SELECT count(*) FROM pairs").fetchone()[0], "skipped_blocks": skipped}
 
@@ -142,20 +147,28 @@ def train(con, params: MatchParameters, labels=None) -> MatchParameters:
 
 def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD, pairs: str = "pairs") -> list[tuple]:
     """The pairs of `pairs` whose probability is at least `min_probability`, households left out:
-    rows (a, b, a_team, b_team, weight, levels dict, given similarity, family similarity)."""
-    weights = params.weights()
-    terms = " + ".join(
-        "CASE " + " ".join(f"WHEN l_{c} = '{lv}' THEN {w!r}::DOUBLE" for lv, w in levels.items()) + " ELSE 0::DOUBLE END"
-        for c, levels in weights.items())
-    min_weight = math.log2(min_probability / (1 - min_probability))
-    household = ("(l_national_id <> 'exact' AND (l_given = 'different' "
-                 "OR (l_given IN ('jw80', 'jw70') AND l_family = 'exact' AND l_dob = 'exact' AND l_email <> 'exact') "
-                 "OR (l_dob = 'different' AND l_email <> 'exact')))")  # model.household
+    rows (a, b, a_team, b_team, weight, levels dict, given similarity, family similarity).
+
+    A pair's weight and the household rule depend on its level pattern alone, and a million customers' pairs
+    have a few thousand patterns: each is scored once by the model (model.score, as the real-time check
+    scores), and the pairs of the patterns kept are joined to them."""
+    from customers.identity.model import score
+
     names = [c.name for c in COMPARISONS]
+    columns = ", ".join(f"l_{n}" for n in names)
+    source = _levels_of(con, pairs)
+    kept = []
+    for pattern in con.execute(f"SELECT DISTINCT {columns} FROM {source}").fetchall():
+        result = score(params, dict(zip(names, pattern)))
+        if result.probability >= min_probability and not result.household:
+            kept.append("(" + ", ".join(f"'{lv}'" for lv in pattern) + f", {result.weight!r}::DOUBLE)")
+    if not kept:
+        return []
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kept_patterns AS SELECT * FROM (VALUES {', '.join(kept)}) "
+                f"AS t({columns}, w)")
     rows = con.execute(
-        f"SELECT a, b, a_team, b_team, w, {', '.join('l_' + n for n in names)}, s_given, s_family FROM ("
-        f"SELECT *, {params.prior_weight()!r}::DOUBLE + {terms} AS w FROM {_levels_of(con, pairs)}) "
-        f"WHERE w >= {min_weight!r}::DOUBLE AND NOT {household} ORDER BY a, b").fetchall()
+        f"SELECT s.a, s.b, s.a_team, s.b_team, k.w, {', '.join('s.l_' + n for n in names)}, s.s_given, s.s_family "
+        f"FROM {source} s JOIN kept_patterns k USING ({columns}) ORDER BY s.a, s.b").fetchall()
     return [(r[0], r[1], r[2], r[3], r[4], dict(zip(names, r[5:5 + len(names)])), r[-2], r[-1]) for r in rows]
 
 

@@ -14,15 +14,19 @@ import re
 from functools import lru_cache
 
 import jellyfish
+import phonenumbers
 from anyascii import anyascii
 
 # Raised whenever what a profile holds changes: every scan then derives the profiles again.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 PROFILE_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
-                  "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
-                  "key_dob_given", "key_name")
+                  "phone_kind", "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
+                  "key_dob_given", "key_dob_names", "key_name", "key_name_turned")
 BLOCKING_KEYS = ("email", "email_local", "phone", "national_id_index", "key_name_dob", "key_post_initial",
-                 "key_dob_given", "key_name")
+                 "key_dob_given", "key_dob_names", "key_name")
+# Keys compared across columns: one record's key_name against the other's key_name_turned (its names written
+# the other way round), so "Sotirios Todoris" and "Todoris Sotirios" meet without a birth date.
+CROSS_KEYS = (("key_name", "key_name_turned"),)
 
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
@@ -76,6 +80,19 @@ def phonetic(word: str) -> str:
     return jellyfish.metaphone(word)[:12] if word else ""
 
 
+@lru_cache(maxsize=100_000)
+def phone_kind(phone: str) -> str:
+    """"m" for a mobile number (one person's), "l" for any other (a landline a household shares, or a number
+    whose plan does not tell, as in North America), "" for none."""
+    if not phone:
+        return ""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return "l"
+    return "m" if kind == phonenumbers.PhoneNumberType.MOBILE else "l"
+
+
 def street_tokens(*lines) -> str:
     words = _NOT_ALNUM.sub(" ", anyascii(" ".join(str(x or "") for x in lines)).lower()).split()
     return " ".join(sorted({_STREET_WORDS.get(w, w) for w in words}))
@@ -117,6 +134,7 @@ def profile_values(*, given_name="", family_name="", date_of_birth=None, email="
         "email": email,
         "email_local": email_local(email, given, family) if email else "",
         "phone": (phone or "").strip(),
+        "phone_kind": phone_kind((phone or "").strip()),
         "national_id_index": national_id_index or "",
         "postcode": postcode,
         "city": fold(city),
@@ -126,8 +144,12 @@ def profile_values(*, given_name="", family_name="", date_of_birth=None, email="
         "key_post_initial": f"{country}{postcode}|{initial}" if postcode and initial else "",
         # Catches a changed family name (marriage) and a missing one; day and month in either order.
         "key_dob_given": f"{_dob_key(dob)}|{initial}" if dob and initial else "",
+        # Catches given and family name written the other way round (both initials, in either order).
+        "key_dob_names": f"{_dob_key(dob)}|{''.join(sorted(initial + family[:1]))}" if dob and initial and family
+        else "",
         # Catches a missing or mistyped birth date.
         "key_name": f"{initial} {family}" if initial and family else "",
+        "key_name_turned": f"{family[:1]} {given}" if given and family else "",
     }
 
 

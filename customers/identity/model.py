@@ -8,8 +8,9 @@ here on the counts of distinct level patterns, so a million pairs train in milli
 decision is a labelled pair: merged pairs count towards m, dismissed ones towards u, at full weight.
 
 One rule is not learned: a household is not a person. Family members, flatmates and twins share an
-address, a family name, often a phone or an e-mail; when the given names clearly differ, or both birth
-dates are known and differ without a shared e-mail, the pair is never a match unless the national ID is the same.
+address, a family name, often a landline or an e-mail; when the given names clearly differ, or the birth dates
+are a generation apart without a shared e-mail, the pair is never a match unless the national ID is the same
+or one person's own identifiers agree (the same mobile number and the e-mail or the birth date): see household().
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ HOUSEHOLD_CAP = 0.2
 
 # Starting values before any data: m and u per level (u of "different" and m of "missing" follow).
 _DEFAULTS: dict[str, dict[str, tuple[float, float]]] = {
-    "given": {"exact": (0.80, 0.01), "nickname": (0.04, 0.002), "jw92": (0.05, 0.004), "initial": (0.02, 0.003),
-              "jw80": (0.03, 0.02), "jw70": (0.02, 0.05), DIFFERENT: (0.04, 0.911)},
+    "given": {"exact": (0.80, 0.01), "nickname": (0.04, 0.002), "jw92": (0.05, 0.004), "typo": (0.03, 0.001), "initial": (0.02, 0.003),
+              "short": (0.02, 0.002), "jw80": (0.03, 0.02), "jw70": (0.02, 0.05), DIFFERENT: (0.04, 0.911)},
     "family": {"exact": (0.85, 0.003), "jw92": (0.06, 0.002), "phonetic": (0.02, 0.002), "jw80": (0.03, 0.02),
                DIFFERENT: (0.04, 0.973)},
-    "dob": {"exact": (0.90, 0.0001), "swapped": (0.02, 0.00001), "one_part": (0.05, 0.004), DIFFERENT: (0.03, 0.9959)},
+    "dob": {"exact": (0.90, 0.0001), "swapped": (0.02, 0.00001), "one_part": (0.05, 0.004), "near": (0.02, 0.27),
+            DIFFERENT: (0.01, 0.7259)},
     "email": {"exact": (0.85, 0.00001), "local": (0.05, 0.00001), "typo": (0.05, 0.00001), DIFFERENT: (0.05, 0.99997)},
-    "phone": {"exact": (0.85, 0.00001), "tail": (0.04, 0.00001), "typo": (0.05, 0.0001), DIFFERENT: (0.06, 0.99988)},
+    "phone": {"mobile": (0.5, 0.000005), "exact": (0.35, 0.000005), "tail": (0.04, 0.00001), "typo": (0.05, 0.0001), DIFFERENT: (0.06, 0.99988)},
     "national_id": {"exact": (0.98, 0.000001), DIFFERENT: (0.02, 0.999999)},
     "address": {"exact": (0.6, 0.0005), "street": (0.1, 0.0005), "postcode": (0.1, 0.005), "city": (0.1, 0.05),
                 DIFFERENT: (0.1, 0.944)},
@@ -80,23 +82,33 @@ class MatchParameters:
 
 
 WEAK_GIVEN = ("jw80", "jw70")
+# Given names one person writes (the same, a nickname, a short form, a typo): not two siblings.
+STRONG_GIVEN = ("exact", "nickname", "jw92", "typo", "short")
+SAME_PHONE = ("mobile", "exact")
+_DOB_AGREES = ("exact", "swapped", "one_part")
 
 
 def household(levels: dict[str, str]) -> bool:
     """A pair of people living together rather than one person (the rule of the module docstring): the given
     names differ (twins share a birth date, often an e-mail; so do twins whose given names are only loosely
-    alike, with one family name and one birth date and no shared e-mail), or the birth dates do and no e-mail is shared
-    (a father and son of one name); never when the national ID is the same. The price: a nickname the
-    nicknames dataset does not know ("Lupe" for Guadalupe) is taken for another person."""
+    alike, with one family name and one birth date and no shared e-mail), or the birth dates are a generation
+    apart and no e-mail is shared (a father and son of one name), or merely differ and so do the given names;
+    never when the national ID is the same, nor when one person's own identifiers agree: the same mobile number
+    (a household shares a landline, hardly ever a mobile) and the e-mail or the birth date. The price: a
+    nickname neither the nicknames dataset nor the short-form rule knows ("Pepe" for José), with no shared
+    mobile, is taken for another person."""
     if levels.get("national_id") == "exact":
         return False
+    personal = levels.get("phone") == "mobile" and (levels.get("email") == "exact" or levels.get("dob") in _DOB_AGREES)
     if levels.get("given") == DIFFERENT:
-        return True
+        return not personal
     # Twins: one family name, one birth date, given names only loosely alike ("Jakob" and "Dakob").
     if levels.get("given") in WEAK_GIVEN and levels.get("family") == "exact" and levels.get("dob") == "exact" \
             and levels.get("email") != "exact":
-        return True
-    return levels.get("dob") == DIFFERENT and levels.get("email") != "exact"
+        return not personal
+    if levels.get("email") == "exact":
+        return False
+    return levels.get("dob") == DIFFERENT or (levels.get("dob") == "near" and levels.get("given") not in STRONG_GIVEN)
 
 
 def probability_of_weight(weight: float) -> float:
@@ -155,7 +167,7 @@ def reasons(params: MatchParameters, levels: dict[str, str], similarities: dict[
 # becomes typical of a match); within a session it cannot.
 SESSIONS: tuple[dict[str, tuple[str, ...]], ...] = (
     {"email": ("exact",)},
-    {"phone": ("exact",)},
+    {"phone": ("mobile", "exact")},
     {"national_id": ("exact",)},
     {"dob": ("exact",), "family": ("exact",)},
     {"given": ("exact", "nickname"), "address": ("exact",)},
@@ -172,7 +184,7 @@ def deterministic_match(levels: dict[str, str]) -> bool:
     both names, the birth date and the address the same."""
     names_close = levels["given"] in _CLOSE_NAMES and levels["family"] in (*_CLOSE_NAMES, "phonetic")
     return (levels["national_id"] == "exact"
-            or (names_close and (levels["email"] == "exact" or levels["phone"] == "exact"))
+            or (names_close and (levels["email"] == "exact" or levels["phone"] in SAME_PHONE))
             or (levels["given"] == "exact" and levels["family"] == "exact" and levels["dob"] == "exact"
                 and levels["address"] in ("exact", "street")))
 _EM_PSEUDO_PAIRS = 50.0  # pulls a session's m towards the defaults where it has few pairs

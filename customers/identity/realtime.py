@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from customers.identity.compare import levels as compare_levels
 from customers.identity.compare import similarity_of
-from customers.identity.features import BLOCKING_KEYS, PROFILE_FIELDS, profile_values
+from customers.identity.features import BLOCKING_KEYS, CROSS_KEYS, PROFILE_FIELDS, profile_values
 from customers.identity.model import KEEP_THRESHOLD, Score, score
 from customers.identity.profiles import MATCHED_STATUSES
 from customers.identity.store import current_parameters
@@ -83,9 +83,10 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
     # Key by key, the strongest first, a few customers each: one crowded key ("j smith") must not fill the
     # candidate list before the customer sharing the e-mail is read.
     ids: list[int] = []
-    for key in BLOCKING_KEYS:
-        if profile.get(key) and len(ids) < MAX_CANDIDATES:
-            ids += list(MatchProfile.objects.filter(**{key: profile[key]}).exclude(customer_id__in=ids)
+    lookups = [(key, key) for key in BLOCKING_KEYS] + [(k, t) for k, t in CROSS_KEYS] + [(t, k) for k, t in CROSS_KEYS]
+    for mine, theirs in lookups:
+        if profile.get(mine) and len(ids) < MAX_CANDIDATES:
+            ids += list(MatchProfile.objects.filter(**{theirs: profile[mine]}).exclude(customer_id__in=ids)
                         .values_list("customer_id", flat=True)[:PER_KEY])
     if not ids:
         return []
@@ -98,7 +99,7 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
             continue
         levels = compare_levels(profile, row)
         result = score(params, levels, {c: similarity_of(c, profile, row) for c in ("given", "family")})
-        shared = identifiers and not result.household and any(levels[c] == "exact" for c in IDENTIFIERS)
+        shared = identifiers and not result.household and any(levels[c] in ("exact", "mobile") for c in IDENTIFIERS)
         if result.probability >= min_probability or shared:
             found.append(Match(row["customer_id"], row["customer__team_id"], result))
     found.sort(key=lambda m: -m.probability)

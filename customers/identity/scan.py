@@ -43,11 +43,13 @@ class ScanResult:
     skipped_blocks: dict = field(default_factory=dict)
     trained: bool = False
     seconds: dict = field(default_factory=dict)
+    auto_merge: str = ""  # what the automatic merge rules did after the scan (services.automerge)
 
     def summary(self) -> str:
-        return (f"{self.mode} scan: {self.customers:,} customers, {self.refreshed:,} profiles refreshed, "
+        text = (f"{self.mode} scan: {self.customers:,} customers, {self.refreshed:,} profiles refreshed, "
                 f"{self.pairs_compared:,} pairs compared, {self.candidates:,} candidates "
                 f"({self.created:,} new, {self.updated:,} updated, {self.withdrawn:,} withdrawn)")
+        return f"{text}; {self.auto_merge}" if self.auto_merge else text
 
 
 def export_profiles(path: str) -> int:

@@ -23,6 +23,7 @@ from customers.models.identity import (  # noqa: F401
     ExternalIdentity,
 )
 from customers.models.matching import (  # noqa: F401
+    AutoMergeRule,
     DuplicateCandidate,
     MatchModel,
     MatchProfile,

@@ -6,6 +6,7 @@ customer row whenever it is written and checked against its version by every sca
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,7 @@ class MatchProfile(models.Model):
     email = models.CharField(max_length=254, blank=True)
     email_local = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    phone_kind = models.CharField(max_length=1, blank=True, help_text="m: mobile, l: landline or not known")
     national_id_index = models.CharField(max_length=64, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=120, blank=True)
@@ -44,14 +46,16 @@ class MatchProfile(models.Model):
     key_name_dob = models.CharField(max_length=60, blank=True)
     key_post_initial = models.CharField(max_length=40, blank=True)
     key_dob_given = models.CharField(max_length=60, blank=True)
+    key_dob_names = models.CharField(max_length=20, blank=True)
     key_name = models.CharField(max_length=300, blank=True)
+    key_name_turned = models.CharField(max_length=300, blank=True, help_text="key_name of the names turned round")
 
     objects = CustomerRowQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=[f], name=f"match_{f}", condition=~Q(**{f: ""}))
                    for f in ("email", "email_local", "phone", "national_id_index", "key_name_dob", "key_post_initial",
-                             "key_dob_given", "key_name")] + [
+                             "key_dob_given", "key_dob_names", "key_name", "key_name_turned")] + [
             models.Index(fields=["refreshed_at"], name="match_unscanned", condition=Q(scanned_at__isnull=True))]
 
     def __str__(self):
@@ -141,6 +145,37 @@ class DuplicateCandidate(models.Model):
         return f"{self.customer_a_id} ~ {self.customer_b_id} ({self.score:.2f})"
 
 
+class AutoMergeRule(models.Model):
+    """A pair the scan finds is merged without a steward only under an active rule: the same exact identifier
+    and a score at or above a high threshold (customers.services.automerge; none is active by default)."""
+
+    class Identifier(models.TextChoices):
+        NATIONAL_ID = "national_id", _("national ID")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("mobile number")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    identifier = models.CharField(_("the same"), max_length=20, choices=Identifier.choices,
+                                  help_text=_("Both records hold exactly this value."))
+    min_score = models.FloatField(_("minimum score"), default=0.99,
+                                  validators=[MinValueValidator(0.95), MaxValueValidator(1.0)],
+                                  help_text=_("Between 0.95 and 1: pairs scored lower go to the review queue."))
+    same_team_only = models.BooleanField(_("same team only"), default=True,
+                                         help_text=_("A pair across two teams always goes to a steward."))
+    active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GlobalScopeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("automatic merge rule")
+
+    def __str__(self):
+        return self.name
+
+
 class Merge(models.Model):
     """One merge of two or more customers into a survivor, with what undo needs to put everything back."""
 
@@ -152,6 +187,8 @@ class Merge(models.Model):
     absorbed = models.ManyToManyField(Customer, related_name="absorbed_by_merges")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    rule = models.ForeignKey(AutoMergeRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="merges",
+                             help_text=_("The automatic merge rule that merged them, if no steward did"))
     choices = models.JSONField(default=dict, help_text="field -> customer id whose value the survivor kept")
     snapshot = models.JSONField(default=dict, help_text="Everything undo restores")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -28,6 +28,10 @@ from customers.services.customers import (  # noqa: F401
     customer_update,
     external_identity_link,
 )
+from customers.services.automerge import (  # noqa: F401
+    auto_merge_rule_save,
+    duplicates_auto_merge,
+)
 from customers.services.duplicates import (  # noqa: F401
     DECIDE_PERM,
     customer_matches_raise,

@@ -13,6 +13,7 @@ from customers.identity.features import profile_of
 from customers.identity.realtime import Match, matches_for_profile
 from customers.identity.scan import ScanResult, recluster_around, scan
 from customers.models import Customer, DuplicateCandidate
+from customers.services.automerge import duplicates_auto_merge
 from customers.services.base import get_restricted, require_perm
 
 DECIDE_PERM = "customers.change_duplicatecandidate"
@@ -88,5 +89,10 @@ def duplicate_candidate_skip(*, candidate: DuplicateCandidate, by) -> DuplicateC
 
 @use_case(atomic=False)
 def duplicates_scan(*, by, full: bool = False, retrain: bool = False) -> ScanResult:
-    """The batch scan (customers.identity.scan): the scheduled task, `manage.py scan_duplicates` and the demo."""
-    return scan(full=full, retrain=retrain)
+    """The batch scan (customers.identity.scan): the scheduled task, `manage.py scan_duplicates` and the demo;
+    then the automatic merge rules, if an admin made any active."""
+    result = scan(full=full, retrain=retrain)
+    merged = duplicates_auto_merge(by=by)
+    if merged.merged or merged.held:
+        result.auto_merge = merged.summary()
+    return result

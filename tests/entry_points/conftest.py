@@ -149,6 +149,7 @@ ADMIN_OBJECTS = {
     "customers.merge": _merge,
     "customers.duplicatecandidate": _candidate,
     "customers.matchmodel": lambda w: f.MatchModelFactory(),
+    "customers.automergerule": lambda w: f.AutoMergeRuleFactory(),
     "auth.group": lambda w: Group.objects.get(name="Marketing"),
     "auth.user": lambda w: w.user_obj,
     "django_celery_beat.periodictask": _celery_beat("task"),

@@ -543,6 +543,7 @@ ADMIN_MODELS: dict[str, dict] = {
     "customers.duplicatecandidate": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.merge": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.matchmodel": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
+    "customers.automergerule": admin_model(steward=VIEW_ONLY, admin=OK),
     "consent.purpose": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.privacynotice": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.consentrecord": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cdm.access import SYSTEM
 from customers import demo, services
+from customers.models import AutoMergeRule
 
 
 class Command(BaseCommand):
@@ -49,6 +50,11 @@ class Command(BaseCommand):
             out("Rows created: " + ", ".join(f"{name} {count}" for name, count in result.rows.items()))
         if result.dropped:
             out("Invalid values left out: " + ", ".join(f"{name} {count}" for name, count in result.dropped.items()))
+        # An automatic merge rule to look at in the admin, inactive as every rule starts: the queue stays the stewards'.
+        if not AutoMergeRule.objects.exists():
+            services.auto_merge_rule_save(instance=AutoMergeRule(
+                name="Same national ID, names and birth date agreeing", identifier=AutoMergeRule.Identifier.NATIONAL_ID,
+                min_score=0.999, active=False), by=SYSTEM)
         if not no_scan:
             # The planted duplicates go to the stewards' review queue, as the scheduled scan would put them.
             scan = services.duplicates_scan(full=True, retrain=True, by=SYSTEM)

@@ -174,7 +174,7 @@ def _apply_fields(plan: MergePlan, chosen: dict[str, int]) -> dict:
 @use_case
 def customers_merge(*, survivor: Customer, absorbed: list[Customer], by, choices: dict[str, int] | None = None,
                     resolutions: dict | None = None, reason: str = "",
-                    acknowledge_consent_difference: bool = False) -> Merge:
+                    acknowledge_consent_difference: bool = False, rule=None) -> Merge:
     """Merge `absorbed` into `survivor` in one transaction (see the package doc); returns the Merge."""
     survivor, absorbed = load_records(survivor=survivor, absorbed=list(absorbed), by=by, action="change", lock=True)
     check_records(survivor, absorbed)
@@ -210,7 +210,7 @@ def customers_merge(*, survivor: Customer, absorbed: list[Customer], by, choices
         refresh_profile(customer)  # the survivor's refreshed, the absorbed ones' dropped
 
     merge = Merge.objects.create(
-        survivor=survivor, reason=reason[:500], choices=chosen, by=access.user_or_none(by),
+        survivor=survivor, reason=reason[:500], choices=chosen, by=access.user_or_none(by), rule=rule,
         snapshot={"absorbed": before, "absorbed_versions": {str(c.pk): c.version for c in absorbed},
                   "survivor_fields": changed, "survivor_version": survivor.version, "rows": moved,
                   "staying": sorted([label, pk] for label, pk in staying), "replaced": replaced,

@@ -54,6 +54,25 @@ def test_the_same_name_and_e_mail_with_another_birth_date_goes_to_review():
     assert not result.household and result.probability >= MATCH_THRESHOLD
 
 
+def test_a_nickname_no_list_knows_matches_on_one_persons_own_mobile_and_birth_date():
+    # "Staszek" for Stanisław: the given names differ, but a household shares a landline, hardly ever a mobile.
+    mobile = dict(HOME, phone="+48512438749", date_of_birth=D(1959, 12, 8))
+    result = s(dict(mobile, given_name="Stanisław"), dict(mobile, given_name="Staszek"))
+    assert not result.household and result.probability >= MATCH_THRESHOLD
+    landline = dict(HOME, date_of_birth=D(1959, 12, 8))  # the same with the family's landline: twins
+    result = s(dict(landline, given_name="Stanisław"), dict(landline, given_name="Staszek"))
+    assert result.household and result.probability < MATCH_THRESHOLD
+
+
+def test_two_parts_of_a_birth_date_mistyped_are_not_another_generation():
+    result = s(dict(HOME, given_name="Connor", email="", date_of_birth=D(1962, 9, 16)),
+               dict(HOME, given_name="Connor", email="", date_of_birth=D(1966, 9, 10)))
+    assert not result.household and result.probability >= MATCH_THRESHOLD
+    sibling = s(dict(HOME, given_name="Sharon", email="", date_of_birth=D(1962, 9, 16)),
+                dict(HOME, given_name="Shane", email="", date_of_birth=D(1966, 9, 10)))
+    assert sibling.household and sibling.probability < MATCH_THRESHOLD
+
+
 def test_the_same_national_id_overrides_the_household_rule():
     result = s(dict(HOME, given_name="Peter", national_id_index="x1", date_of_birth=D(1950, 1, 2)),
                dict(HOME, given_name="Piet", national_id_index="x1", date_of_birth=D(1950, 1, 2)))
