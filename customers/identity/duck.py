@@ -17,7 +17,7 @@ from collections import Counter
 import duckdb
 
 from customers.identity.compare import COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
-from customers.identity.features import BLOCKING_KEYS, CROSS_KEYS, PROFILE_FIELDS
+from customers.identity.features import BLOCKING_KEYS, BLOCKING_RULES, PROFILE_FIELDS
 from customers.identity.model import KEEP_THRESHOLD, MatchParameters
 
 # A blocking key shared by more customers than this says little about who is who ("info@", one postcode
@@ -61,13 +61,12 @@ def block(con, changed: str | None = None) -> dict:
     """Candidate pairs (a < b) sharing a blocking key into table `pairs`; with `changed` (a table of ids),
     only pairs with at least one changed customer. Returns the pairs per key and the blocks left out."""
     selects, skipped = [], {}
-    rules = [(key, key) for key in BLOCKING_KEYS] + [(k, t) for k, t in CROSS_KEYS] + [(t, k) for k, t in CROSS_KEYS]
     for key in BLOCKING_KEYS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE big_{key} AS SELECT {key} AS k FROM profiles WHERE {key} <> '' "
                     f"GROUP BY {key} HAVING count(*) > {MAX_BLOCK}")
         skipped[key] = con.execute(f"SELECT count(*) FROM big_{key}").fetchone()[0]
     left = f"(SELECT * FROM profiles WHERE id IN (SELECT id FROM {changed}))" if changed else "profiles"
-    for key, other in rules:
+    for key, other in BLOCKING_RULES:
         # x < y suffices within one key; across two columns both orders are needed (and so is a changed x).
         order = "<" if key == other and not changed else "<>"
         crowded = key if key in BLOCKING_KEYS else other

@@ -20,13 +20,17 @@ from anyascii import anyascii
 # Raised whenever what a profile holds changes: every scan then derives the profiles again.
 FEATURES_VERSION = 4
 PROFILE_FIELDS = ("given", "given_group", "family", "family_key", "date_of_birth", "email", "email_local", "phone",
-                  "phone_kind", "national_id_index", "postcode", "city", "street", "country", "key_name_dob", "key_post_initial",
-                  "key_dob_given", "key_dob_names", "key_name", "key_name_turned")
+                  "phone_kind", "national_id_index", "postcode", "city", "street", "country", "key_name_dob",
+                  "key_post_initial", "key_dob_given", "key_dob_names", "key_name", "key_name_turned")
 BLOCKING_KEYS = ("email", "email_local", "phone", "national_id_index", "key_name_dob", "key_post_initial",
                  "key_dob_given", "key_dob_names", "key_name")
 # Keys compared across columns: one record's key_name against the other's key_name_turned (its names written
 # the other way round), so "Sotirios Todoris" and "Todoris Sotirios" meet without a birth date.
 CROSS_KEYS = (("key_name", "key_name_turned"),)
+# Every blocking rule as (this record's column, the other record's column): the scan and the real-time check
+# read the same list.
+BLOCKING_RULES = (tuple((key, key) for key in BLOCKING_KEYS) + CROSS_KEYS
+                  + tuple((theirs, mine) for mine, theirs in CROSS_KEYS))
 
 _NOT_LETTERS = re.compile(r"[^a-z ]+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")

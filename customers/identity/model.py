@@ -30,14 +30,15 @@ HOUSEHOLD_CAP = 0.2
 
 # Starting values before any data: m and u per level (u of "different" and m of "missing" follow).
 _DEFAULTS: dict[str, dict[str, tuple[float, float]]] = {
-    "given": {"exact": (0.80, 0.01), "nickname": (0.04, 0.002), "jw92": (0.05, 0.004), "typo": (0.03, 0.001), "initial": (0.02, 0.003),
-              "short": (0.02, 0.002), "jw80": (0.03, 0.02), "jw70": (0.02, 0.05), DIFFERENT: (0.04, 0.911)},
+    "given": {"exact": (0.80, 0.01), "nickname": (0.04, 0.002), "jw92": (0.05, 0.004), "typo": (0.03, 0.001),
+              "initial": (0.02, 0.003), "short": (0.02, 0.002), "jw80": (0.03, 0.02), "jw70": (0.02, 0.05), DIFFERENT: (0.04, 0.911)},
     "family": {"exact": (0.85, 0.003), "jw92": (0.06, 0.002), "phonetic": (0.02, 0.002), "jw80": (0.03, 0.02),
                DIFFERENT: (0.04, 0.973)},
     "dob": {"exact": (0.90, 0.0001), "swapped": (0.02, 0.00001), "one_part": (0.05, 0.004), "near": (0.02, 0.27),
             DIFFERENT: (0.01, 0.7259)},
     "email": {"exact": (0.85, 0.00001), "local": (0.05, 0.00001), "typo": (0.05, 0.00001), DIFFERENT: (0.05, 0.99997)},
-    "phone": {"mobile": (0.5, 0.000005), "exact": (0.35, 0.000005), "tail": (0.04, 0.00001), "typo": (0.05, 0.0001), DIFFERENT: (0.06, 0.99988)},
+    "phone": {"mobile": (0.5, 0.000005), "exact": (0.35, 0.000005), "tail": (0.04, 0.00001), "typo": (0.05, 0.0001),
+              DIFFERENT: (0.06, 0.99988)},
     "national_id": {"exact": (0.98, 0.000001), DIFFERENT: (0.02, 0.999999)},
     "address": {"exact": (0.6, 0.0005), "street": (0.1, 0.0005), "postcode": (0.1, 0.005), "city": (0.1, 0.05),
                 DIFFERENT: (0.1, 0.944)},
@@ -84,7 +85,8 @@ class MatchParameters:
 WEAK_GIVEN = ("jw80", "jw70")
 # Given names one person writes (the same, a nickname, a short form, a typo): not two siblings.
 STRONG_GIVEN = ("exact", "nickname", "jw92", "typo", "short")
-SAME_PHONE = ("mobile", "exact")
+# Levels saying both records hold one value (for a phone, either kind of number).
+SAME_VALUE = ("exact", "mobile")
 _DOB_AGREES = ("exact", "swapped", "one_part")
 
 
@@ -184,7 +186,7 @@ def deterministic_match(levels: dict[str, str]) -> bool:
     both names, the birth date and the address the same."""
     names_close = levels["given"] in _CLOSE_NAMES and levels["family"] in (*_CLOSE_NAMES, "phonetic")
     return (levels["national_id"] == "exact"
-            or (names_close and (levels["email"] == "exact" or levels["phone"] in SAME_PHONE))
+            or (names_close and (levels["email"] == "exact" or levels["phone"] in SAME_VALUE))
             or (levels["given"] == "exact" and levels["family"] == "exact" and levels["dob"] == "exact"
                 and levels["address"] in ("exact", "street")))
 _EM_PSEUDO_PAIRS = 50.0  # pulls a session's m towards the defaults where it has few pairs

@@ -1,6 +1,6 @@
 """The real-time check: the existing customers a record being typed, imported or posted may be.
 
-One indexed query finds the customers sharing a blocking key with the record (features.BLOCKING_KEYS, the
+One indexed query finds the customers sharing a blocking key with the record (features.BLOCKING_RULES, the
 partial indexes of MatchProfile), then each is scored in Python with the same comparisons and weights as
 the batch scan. The caller learns which matches the user may see; a match in another team is never shown,
 only counted, so the form can say the record will be checked and the service can raise it to the stewards.
@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 
 from customers.identity.compare import levels as compare_levels
 from customers.identity.compare import similarity_of
-from customers.identity.features import BLOCKING_KEYS, CROSS_KEYS, PROFILE_FIELDS, profile_values
-from customers.identity.model import KEEP_THRESHOLD, Score, score
+from customers.identity.features import BLOCKING_RULES, PROFILE_FIELDS, profile_values
+from customers.identity.model import KEEP_THRESHOLD, SAME_VALUE, Score, score
 from customers.identity.profiles import MATCHED_STATUSES
 from customers.identity.store import current_parameters
 from customers.models import Customer, MatchProfile
@@ -83,8 +83,7 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
     # Key by key, the strongest first, a few customers each: one crowded key ("j smith") must not fill the
     # candidate list before the customer sharing the e-mail is read.
     ids: list[int] = []
-    lookups = [(key, key) for key in BLOCKING_KEYS] + [(k, t) for k, t in CROSS_KEYS] + [(t, k) for k, t in CROSS_KEYS]
-    for mine, theirs in lookups:
+    for mine, theirs in BLOCKING_RULES:
         if profile.get(mine) and len(ids) < MAX_CANDIDATES:
             ids += list(MatchProfile.objects.filter(**{theirs: profile[mine]}).exclude(customer_id__in=ids)
                         .values_list("customer_id", flat=True)[:PER_KEY])
@@ -99,7 +98,7 @@ def matches_for_profile(profile: dict, *, exclude: int | None = None, min_probab
             continue
         levels = compare_levels(profile, row)
         result = score(params, levels, {c: similarity_of(c, profile, row) for c in ("given", "family")})
-        shared = identifiers and not result.household and any(levels[c] in ("exact", "mobile") for c in IDENTIFIERS)
+        shared = identifiers and not result.household and any(levels[c] in SAME_VALUE for c in IDENTIFIERS)
         if result.probability >= min_probability or shared:
             found.append(Match(row["customer_id"], row["customer__team_id"], result))
     found.sort(key=lambda m: -m.probability)

@@ -1,7 +1,7 @@
 """Automatic merges: only under a rule an admin made active (none is by default), only for a pair of the same
 exact identifier scored at or above the rule's high threshold, and never where a steward should look first.
 
-Held back, and left in the review queue with the reason, are pairs whose names or birth dates disagree (one
+Held back for a steward (the pair stays open in the review queue; the reason goes to the scan's summary) are pairs whose names or birth dates disagree (one
 national ID on two sisters' records is a typo to fix, not a merge), pairs whose current consents differ (a merge
 would make one record's consent the other's: Mautic #5495), pairs with a unique conflict to resolve (two
 values for one attribute), pairs across teams (unless the rule allows it), households and records that are not
@@ -87,8 +87,9 @@ def duplicates_auto_merge(*, by) -> AutoMergeResult:
                 pk=candidate.pk, status=DuplicateCandidate.Status.OPEN).first()
             if pair is None:  # an earlier merge of this run decided it
                 continue
-            if disagreement(pair.levels):
-                result.held.append((pair, disagreement(pair.levels)))
+            held = disagreement(pair.levels)
+            if held:
+                result.held.append((pair, held))
                 continue
             records = list(Customer.objects.filter(pk__in=[pair.customer_a_id, pair.customer_b_id]))
             if len(records) < 2:
