@@ -69,6 +69,19 @@ def test_an_incremental_scan_compares_only_the_changed_customers(people, users):
     assert pairs[(people["kate"].pk, other.pk)].origin == "entry"
 
 
+def test_a_full_scan_marks_only_the_profiles_not_yet_scanned(people, users):
+    services.duplicates_scan(full=True, by=SYSTEM)
+    first = dict(MatchProfile.objects.values_list("customer_id", "scanned_at"))
+    assert None not in first.values()
+    other = people["other"]
+    services.customer_update(customer=other, by=SYSTEM, version=other.version, city="Bremen")
+    services.duplicates_scan(full=True, by=SYSTEM)
+    again = dict(MatchProfile.objects.values_list("customer_id", "scanned_at"))
+    assert again[other.pk] > first[other.pk]  # the edited customer was compared again and marked
+    assert {k: v for k, v in again.items() if k != other.pk} == {k: v for k, v in first.items() if k != other.pk}
+    assert services.duplicates_scan(by=SYSTEM).pairs_compared == 0  # and nothing is left for an incremental scan
+
+
 def test_open_candidates_that_no_longer_score_are_withdrawn(people):
     services.duplicates_scan(full=True, by=SYSTEM)
     kate2 = people["kate2"]
