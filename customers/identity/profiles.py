@@ -40,10 +40,16 @@ def unscanned(since=None):
 
 
 def mark_scanned(ids, at) -> None:
-    """The customers of `ids` were compared with everyone as of `at` (those refreshed since stay unscanned)."""
+    """The customers of `ids` (None: every customer) were compared with everyone as of `at`. Only profiles not
+    yet marked are written (a full scan at a million customers need not rewrite every row); those refreshed since
+    `at` stay unscanned."""
+    rows = unscanned().filter(refreshed_at__lte=at)
+    if ids is None:
+        rows.update(scanned_at=at)
+        return
     ids = list(ids)
     for start in range(0, len(ids), 10000):
-        MatchProfile.objects.filter(customer_id__in=ids[start:start + 10000], refreshed_at__lte=at).update(scanned_at=at)
+        rows.filter(customer_id__in=ids[start:start + 10000]).update(scanned_at=at)
 
 
 def stale_customers():

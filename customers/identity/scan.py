@@ -124,12 +124,7 @@ def scan(*, full: bool = False, retrain: bool = False, threads: int | None = Non
     result.seconds["score"] = time.perf_counter() - clock
     clock = time.perf_counter()
     write_candidates(rows, params, result, touched=None if full else set(changed_ids))
-    if full:
-        # Only the profiles not yet marked: a periodic full scan at a million customers otherwise rewrote
-        # every profile row (the most of its write step) to change nothing unscanned() reads.
-        unscanned().filter(refreshed_at__lte=started).update(scanned_at=started)
-    else:
-        mark_scanned(changed_ids, started)
+    mark_scanned(None if full else changed_ids, started)
     result.seconds["write"] = time.perf_counter() - clock
     return result
 

@@ -69,7 +69,7 @@ def test_an_incremental_scan_compares_only_the_changed_customers(people, users):
     assert pairs[(people["kate"].pk, other.pk)].origin == "entry"
 
 
-def test_a_full_scan_marks_only_the_profiles_not_yet_scanned(people, users):
+def test_a_full_scan_marks_only_the_profiles_not_yet_scanned(people):
     services.duplicates_scan(full=True, by=SYSTEM)
     first = dict(MatchProfile.objects.values_list("customer_id", "scanned_at"))
     assert None not in first.values()
