@@ -96,13 +96,14 @@ class Comparison:
                 return level.name
         return DIFFERENT
 
-    def sql(self) -> str:
+    def sql(self, upto: int | None = None, otherwise: str = DIFFERENT) -> str:
         """CASE expression on the columns a_<field> and b_<field> of one pair row (and jw_given, jw_family: the
-        Jaro-Winkler similarities of the names, computed once per pair)."""
+        Jaro-Winkler similarities of the names, computed once per pair); with `upto`, only the first `upto`
+        levels are tested and `otherwise` stands for all the others."""
         needs = " AND ".join(f"a_{f} <> '' AND b_{f} <> ''" if f != "date_of_birth"
                              else "a_date_of_birth IS NOT NULL AND b_date_of_birth IS NOT NULL" for f in self.needs)
-        whens = " ".join(f"WHEN {level.sql} THEN '{level.name}'" for level in self.levels)
-        return f"CASE WHEN NOT ({needs}) THEN '{MISSING}' {whens} ELSE '{DIFFERENT}' END"
+        whens = " ".join(f"WHEN {level.sql} THEN '{level.name}'" for level in self.levels[:upto])
+        return f"CASE WHEN NOT ({needs}) THEN '{MISSING}' {whens} ELSE '{otherwise}' END"
 
 
 GIVEN = Comparison("given", "given name", ("given",), (

@@ -9,6 +9,7 @@ the accuracy benchmark (bench/identity_accuracy.py) load the table and call the 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
 import tempfile
@@ -16,7 +17,7 @@ from collections import Counter
 
 import duckdb
 
-from customers.identity.compare import COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
+from customers.identity.compare import BY_NAME, COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
 from customers.identity.features import BLOCKING_KEYS, BLOCKING_RULES, PROFILE_FIELDS
 from customers.identity.model import KEEP_THRESHOLD, MatchParameters
 
@@ -78,24 +79,43 @@ def block(con, changed: str | None = None) -> dict:
     return {"pairs": con.execute("SELECT count(*) FROM pairs").fetchone()[0], "skipped_blocks": skipped}
 
 
+_NAME_FIELDS = ("given", "given_group", "family", "family_key")
+# Comparisons whose lower levels are costly (edit distances, street tokens: two thirds of the levels' time at a
+# million customers): the first pass over every blocked pair tests only their first levels (the same value) and
+# writes UNSETTLED for the others; those are computed for the pairs that may still be kept alone (compare()).
+DEFERRED = {"email": 1, "phone": 2, "address": 1}
+UNSETTLED = "unsettled"
+_LEVELS = ", ".join(f"l_{c.name}" for c in COMPARISONS)
+
+
+def _swapped_sql() -> str:
+    # Nested CASEs, not AND: DuckDB evaluates a CASE's branches only for the rows that reach them, and an AND in
+    # a select list in full; the first similarity rules out almost every pair, the other two are seldom needed.
+    return ("CASE WHEN a.given = '' OR a.family = '' OR b.given = '' OR b.family = '' OR a.given = a.family THEN false "
+            f"WHEN jaro_winkler_similarity(a.given, b.family) < {SWAP_SIMILARITY} THEN false "
+            f"WHEN jaro_winkler_similarity(a.family, b.given) < {SWAP_SIMILARITY} THEN false "
+            f"ELSE jaro_winkler_similarity(a.given, b.given) < {SWAP_SIMILARITY} END")
+
+
 def _pair_columns(pairs: str) -> str:
     """a_<field>, b_<field> for each pair, b's names turned round when the two wrote given and family name
-    the other way round (compare.swapped_names)."""
-    swapped = ("(a.given <> '' AND a.family <> '' AND b.given <> '' AND b.family <> '' AND a.given <> a.family "
-               f"AND jaro_winkler_similarity(a.given, b.family) >= {SWAP_SIMILARITY} "
-               f"AND jaro_winkler_similarity(a.family, b.given) >= {SWAP_SIMILARITY} "
-               f"AND jaro_winkler_similarity(a.given, b.given) < {SWAP_SIMILARITY})")
-    cols = [f"a.{f} AS a_{f}" for f in COMPARED_FIELDS]
-    for f in COMPARED_FIELDS:
-        turned = {"given": "b.family", "family": "b.given", "given_group": "'|' || b.family || '|'",
-                  "family_key": "''"}.get(f)
-        cols.append(f"CASE WHEN {swapped} THEN {turned} ELSE b.{f} END AS b_{f}" if turned else f"b.{f} AS b_{f}")
-    return (f"SELECT p.a, p.b, a.team_id AS a_team, b.team_id AS b_team, {', '.join(cols)} FROM {pairs} p "
-            f"JOIN profiles a ON a.id = p.a JOIN profiles b ON b.id = p.b")
+    the other way round (compare.swapped_names, tested once per pair)."""
+    turned = {"given": "y_family", "family": "y_given", "given_group": "'|' || y_family || '|'", "family_key": "''"}
+    cols = ([f"x_{f} AS a_{f}" for f in COMPARED_FIELDS]
+            + [f"CASE WHEN swapped THEN {turned[f]} ELSE y_{f} END AS b_{f}" if f in turned else f"y_{f} AS b_{f}"
+               for f in COMPARED_FIELDS])
+    joined = ", ".join([f"a.{f} AS x_{f}" for f in COMPARED_FIELDS] + [f"b.{f} AS y_{f}" for f in COMPARED_FIELDS])
+    return (f"SELECT a, b, a_team, b_team, {', '.join(cols)} FROM (SELECT p.a, p.b, a.team_id AS a_team, "
+            f"b.team_id AS b_team, {joined}, {_swapped_sql()} AS swapped FROM {pairs} p "
+            f"JOIN profiles a ON a.id = p.a JOIN profiles b ON b.id = p.b)")
 
 
-def _levels_sql(pairs: str) -> str:
-    levels = ", ".join(f"{c.sql()} AS l_{c.name}" for c in COMPARISONS)
+def _levels_sql(pairs: str, *, settled_only: bool = False) -> str:
+    """The levels l_<comparison> of the pairs of table `pairs` (a, b), with both teams and the names'
+    similarities s_given and s_family; with `settled_only`, the DEFERRED comparisons' first levels alone."""
+    levels = ", ".join(
+        f"{c.sql(DEFERRED[c.name], UNSETTLED) if settled_only and c.name in DEFERRED else c.sql()} AS l_{c.name}"
+        for c in COMPARISONS)
     similarities = ("SELECT *, jaro_winkler_similarity(a_given, b_given) AS jw_given, "
                     f"jaro_winkler_similarity(a_family, b_family) AS jw_family FROM ({_pair_columns(pairs)})")
     return (f"SELECT a, b, a_team, b_team, {levels}, jw_given AS s_given, jw_family AS s_family "
@@ -103,9 +123,65 @@ def _levels_sql(pairs: str) -> str:
 
 
 def materialise_levels(con) -> None:
-    """The levels of every blocked pair, once, into table `pair_levels`: training counts their patterns and
-    scoring weighs them (computing them twice was a third of a million customers' scan)."""
+    """Every level of every blocked pair into table `pair_levels` (the accuracy benchmark compares them all;
+    the scan, compare(), only the pairs that matter)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pair_levels AS {_levels_sql('pairs')}")
+
+
+def _in_session(levels: dict) -> bool:
+    from customers.identity.model import SESSIONS
+
+    return any(all(levels[c] in allowed for c, allowed in rule.items()) for rule in SESSIONS)
+
+
+def _may_be_kept(params: MatchParameters, levels: dict, min_probability: float) -> bool:
+    """Whether some pair with these levels, its UNSETTLED ones any of the levels they stand for, scores at
+    least `min_probability` and is no household (what scored() keeps)."""
+    from customers.identity.model import household, probability_of_weight
+
+    options = [[lv] if lv != UNSETTLED else [x.name for x in BY_NAME[c].levels[DEFERRED[c]:]] + [DIFFERENT]
+               for c, lv in levels.items()]
+    for pattern in itertools.product(*options):
+        full = dict(zip(levels, pattern))
+        weight = params.prior_weight() + sum(params.level_weight(c, lv) for c, lv in full.items())
+        if probability_of_weight(weight) >= min_probability and not household(full):
+            return True
+    return False
+
+
+def _add_levels(con, settled: list[tuple]) -> None:
+    """Every level of the blocked pairs whose first-pass levels are one of `settled`, added to pair_levels."""
+    if not settled:
+        return
+    rows = ", ".join("(" + ", ".join(f"'{lv}'" for lv in pattern) + ")" for pattern in settled)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE wanted AS SELECT a, b FROM pair_settled "
+                f"JOIN (VALUES {rows}) AS t({_LEVELS}) USING ({_LEVELS})")
+    con.execute(f"INSERT INTO pair_levels {_levels_sql('wanted')}")
+
+
+def compare(con, params: MatchParameters, *, learn: bool = False, labels=None,
+            min_probability: float = KEEP_THRESHOLD) -> MatchParameters:
+    """The levels of the blocked pairs that matter into table `pair_levels`, for scored(); returns the
+    parameters to score with, learned first from the data (train) with `learn`.
+
+    Two passes: every pair's settled levels (all but the DEFERRED comparisons' costly ones), then every level
+    of the pairs whose settled levels can still give a kept pair (_may_be_kept, tried on each distinct
+    pattern with the model itself): scored() keeps exactly the pairs it would keep with every level of every
+    pair. Training reads the pairs of EM's sessions alone (model.SESSIONS, which test settled levels only):
+    their levels are computed first."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pair_settled AS SELECT a, b, {_LEVELS} FROM "
+                f"({_levels_sql('pairs', settled_only=True)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pair_levels AS {_levels_sql('pairs')} LIMIT 0")
+    names = [c.name for c in COMPARISONS]
+    settled = [dict(zip(names, r)) for r in con.execute(f"SELECT DISTINCT {_LEVELS} FROM pair_settled").fetchall()]
+    done = []
+    if learn:
+        done = [s for s in settled if _in_session(s)]
+        _add_levels(con, [tuple(s.values()) for s in done])
+        params = train(con, params, labels, blocked_pairs=con.execute("SELECT count(*) FROM pairs").fetchone()[0])
+    _add_levels(con, [tuple(s.values()) for s in settled
+                      if s not in done and _may_be_kept(params, s, min_probability)])
+    return params
 
 
 def _levels_of(con, pairs: str) -> str:
@@ -125,23 +201,25 @@ def patterns(con, pairs: str = "pairs") -> Counter:
 def random_pair_patterns(con, pairs: int = 1_000_000, seed: int = 7) -> Counter:
     """Level patterns of about `pairs` random pairs (u estimation): two random samples, crossed."""
     side = max(2, int(math.sqrt(pairs)))
-    con.execute(f"SELECT setseed({(seed % 1000) / 1000})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sample_ids AS SELECT id FROM profiles ORDER BY random() LIMIT {2 * side}")
+    # A hash of the id, not random(): DuckDB's random() on several threads differs from run to run, and so would
+    # the weights learned and every figure measured with them.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE sample_ids AS SELECT id, row_number() OVER (ORDER BY hash(id, {int(seed)}), "
+                f"id) AS n FROM profiles QUALIFY n <= {2 * side}")
     con.execute("CREATE OR REPLACE TEMP TABLE random_pairs AS SELECT least(x.id, y.id) AS a, greatest(x.id, y.id) AS b "
-                f"FROM (SELECT id FROM sample_ids LIMIT {side}) x, (SELECT id FROM sample_ids OFFSET {side}) y "
-                "WHERE x.id <> y.id")
+                f"FROM (SELECT id FROM sample_ids WHERE n <= {side}) x, (SELECT id FROM sample_ids WHERE n > {side}) y")
     return patterns(con, "random_pairs")
 
 
-def train(con, params: MatchParameters, labels=None) -> MatchParameters:
-    """The weights learned from the table `profiles` and its blocked `pairs`: u from random pairs, m by EM
-    sessions over the blocked pairs, both with the stewards' `labels` (model.em)."""
+def train(con, params: MatchParameters, labels=None, blocked_pairs: int | None = None) -> MatchParameters:
+    """The weights learned from the table `profiles` and its blocked `pairs` (or their `pair_levels` when
+    compare() left only some there, `blocked_pairs` in all): u from random pairs, m by EM sessions over the
+    blocked pairs, both with the stewards' `labels` (model.em)."""
     from customers.identity.model import em, u_from_random_pairs
 
     u = u_from_random_pairs(random_pair_patterns(con), labels)
     start = MatchParameters(m=params.m, u=u, prior=params.prior, threshold=params.threshold)
     customers = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
-    return em(start, patterns(con), labels, total_pairs=customers * (customers - 1) // 2)
+    return em(start, patterns(con), labels, total_pairs=customers * (customers - 1) // 2, blocked_pairs=blocked_pairs)
 
 
 def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD, pairs: str = "pairs") -> list[tuple]:

@@ -223,10 +223,11 @@ def _em_session(params: MatchParameters, patterns: Counter, free: list[str], ite
 
 
 def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None, *, total_pairs: int | None = None,
-       iterations: int = 25, tolerance: float = 1e-4) -> MatchParameters:
+       blocked_pairs: int | None = None, iterations: int = 25, tolerance: float = 1e-4) -> MatchParameters:
     """m learned by EM sessions (SESSIONS) on counts of level patterns of the blocked pairs (tuples in
     COMPARISONS order), u kept as given (random pairs), the stewards' `labels` ((pattern, is_match) counts)
-    added to m at full weight; the prior from deterministic_match over `total_pairs` (n(n-1)/2)."""
+    added to m at full weight; the prior from deterministic_match over `total_pairs` (n(n-1)/2). `patterns` may
+    hold only the pairs of the sessions (which hold every deterministic match), `blocked_pairs` in all."""
     names = [c.name for c in COMPARISONS]
     index = {c: i for i, c in enumerate(names)}
     labels = labels or Counter()
@@ -261,7 +262,7 @@ def em(params: MatchParameters, patterns: Counter, labels: Counter | None = None
     # The prior, as Splink estimates it: the blocked pairs a strict rule calls one person, over the rule's
     # assumed recall, among all pairs. (EM on the share itself overshoots: u comes from random pairs, so the
     # agreement that blocking guarantees looks like evidence and namesakes look like matches.)
-    total = sum(patterns.values())
+    total = blocked_pairs or sum(patterns.values())
     matches = sum(n for pattern, n in patterns.items() if deterministic_match(dict(zip(names, pattern)))) / RULE_RECALL
     share = matches / total if total else 0.0
     prior = min(max(matches / total_pairs, 1e-12), 0.01) if total_pairs else params.prior

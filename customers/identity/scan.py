@@ -78,11 +78,6 @@ def export_profiles(path: str) -> int:
         return count
 
 
-def train(con, params: MatchParameters) -> MatchParameters:
-    """duck.train with the stewards' decisions as labels."""
-    return duck.train(con, params, labelled_patterns())
-
-
 def scan(*, full: bool = False, retrain: bool = False, threads: int | None = None) -> ScanResult:
     result = ScanResult(mode="full" if full else "incremental")
     started = timezone.now()
@@ -109,16 +104,16 @@ def scan(*, full: bool = False, retrain: bool = False, threads: int | None = Non
         con.executemany("INSERT INTO changed VALUES (?)", [(i,) for i in changed_ids])
         changed = "changed"
     blocked = duck.block(con, changed)
-    duck.materialise_levels(con)
     result.pairs_compared, result.skipped_blocks = blocked["pairs"], blocked["skipped_blocks"]
     result.seconds["block"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     params = current_parameters()
-    if full and (retrain or params.trained_on.get("default")) and result.customers >= MIN_TRAINING_CUSTOMERS:
-        clock = time.perf_counter()
-        params = train(con, params)
+    learn = full and (retrain or params.trained_on.get("default")) and result.customers >= MIN_TRAINING_CUSTOMERS
+    params = duck.compare(con, params, learn=learn, labels=labelled_patterns() if learn else None)
+    if learn:
         save_parameters(params)
         result.trained = True
-        result.seconds["train"] = time.perf_counter() - clock
+    result.seconds["levels"] = time.perf_counter() - clock  # and training, when it learns
     clock = time.perf_counter()
     rows = duck.scored(con, params, KEEP_THRESHOLD)
     result.seconds["score"] = time.perf_counter() - clock
