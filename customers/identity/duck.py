@@ -19,7 +19,7 @@ import duckdb
 
 from customers.identity.compare import BY_NAME, COMPARED_FIELDS, COMPARISONS, DIFFERENT, SWAP_SIMILARITY
 from customers.identity.features import BLOCKING_KEYS, BLOCKING_RULES, PROFILE_FIELDS
-from customers.identity.model import KEEP_THRESHOLD, MatchParameters
+from customers.identity.model import KEEP_THRESHOLD, SESSIONS, MatchParameters, household, probability_of_weight
 
 # A blocking key shared by more customers than this says little about who is who ("info@", one postcode
 # with a thousand Smiths): its block is left out and counted.
@@ -79,8 +79,7 @@ def block(con, changed: str | None = None) -> dict:
     return {"pairs": con.execute("SELECT count(*) FROM pairs").fetchone()[0], "skipped_blocks": skipped}
 
 
-_NAME_FIELDS = ("given", "given_group", "family", "family_key")
-# Comparisons whose lower levels are costly (edit distances, street tokens: two thirds of the levels' time at a
+# Comparisons whose lower levels are costly (edit distances, street tokens: a third of the levels' time at a
 # million customers): the first pass over every blocked pair tests only their first levels (the same value) and
 # writes UNSETTLED for the others; those are computed for the pairs that may still be kept alone (compare()).
 DEFERRED = {"email": 1, "phone": 2, "address": 1}
@@ -129,16 +128,12 @@ def materialise_levels(con) -> None:
 
 
 def _in_session(levels: dict) -> bool:
-    from customers.identity.model import SESSIONS
-
     return any(all(levels[c] in allowed for c, allowed in rule.items()) for rule in SESSIONS)
 
 
 def _may_be_kept(params: MatchParameters, levels: dict, min_probability: float) -> bool:
     """Whether some pair with these levels, its UNSETTLED ones any of the levels they stand for, scores at
     least `min_probability` and is no household (what scored() keeps)."""
-    from customers.identity.model import household, probability_of_weight
-
     options = [[lv] if lv != UNSETTLED else [x.name for x in BY_NAME[c].levels[DEFERRED[c]:]] + [DIFFERENT]
                for c, lv in levels.items()]
     for pattern in itertools.product(*options):

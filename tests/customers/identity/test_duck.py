@@ -6,7 +6,8 @@ import pytest
 from bench.identity_accuracy import profiles_of
 from bench.identity_generator import generate
 from customers.identity import duck
-from customers.identity.model import KEEP_THRESHOLD, MATCH_THRESHOLD, MatchParameters
+from customers.identity.compare import BY_NAME
+from customers.identity.model import KEEP_THRESHOLD, MATCH_THRESHOLD, SESSIONS, MatchParameters
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +54,13 @@ def test_learning_from_the_sessions_pairs_alone_learns_the_same_model(profiles):
     got, kept = duck.scored(pruned, learned), duck.scored(everything, expected)
     assert [(r[:4], r[5:]) for r in got] == [(r[:4], r[5:]) for r in kept]  # EM sums in another order:
     assert [r[4] for r in got] == pytest.approx([r[4] for r in kept])  # the weights agree to rounding
+
+
+def test_the_training_sessions_test_only_levels_the_first_pass_settles():
+    # compare() computes the sessions' pairs from their first-pass levels: a session testing a deferred level
+    # (an e-mail typo, say) would silently train on none of its pairs.
+    for rule in SESSIONS:
+        for comparison, allowed in rule.items():
+            if comparison in duck.DEFERRED:
+                settled = {x.name for x in BY_NAME[comparison].levels[:duck.DEFERRED[comparison]]}
+                assert set(allowed) <= settled, (rule, comparison)
