@@ -3,8 +3,9 @@
     DATABASE_URL=postgres://... .venv/bin/python bench/identity_scan.py [--threads 2] [--skip-splink]
 
 1. CDM: customers.identity.scan.scan(full=True, retrain=True), as the periodic task runs it: match profiles
-   refreshed from the customers, exported from PostgreSQL (COPY) into DuckDB, blocked, compared (every level only of the pairs
-   that may be kept, duck.compare), trained, scored, and the duplicate candidates written back (and re-clustered). Its own timings per step are printed too.
+   refreshed from the customers, exported from PostgreSQL (COPY) into DuckDB, blocked, compared (every level
+   only of the pairs that may be kept, duck.compare), trained, scored, and the duplicate candidates written
+   back (and re-clustered). Its own timings per step are printed too.
 2. Splink 5 on DuckDB on the same rows: the very CSV export the scan reads (scan.export_profiles, timed as
    Splink's database read), the settings of bench/identity_accuracy.py (CDM's blocking keys, oversized
    blocks left out the same way), trained and predicting at 0.9. Splink writes nothing back.

@@ -1,8 +1,8 @@
 """The real-time check: the existing customers a record being typed, imported or posted may be.
 
-One query (an indexed SELECT per key, UNION ALL) finds the customers sharing a blocking key with the record (features.BLOCKING_RULES, the
-partial indexes of MatchProfile), then each is scored in Python with the same comparisons and weights as
-the batch scan. The caller learns which matches the user may see; a match in another team is never shown,
+One query (an indexed SELECT per key, UNION ALL) finds the customers sharing a blocking key with the record
+(features.BLOCKING_RULES, the partial indexes of MatchProfile), then each is scored in Python with the same
+comparisons and weights as the batch scan. The caller learns which matches the user may see; a match in another team is never shown,
 only counted, so the form can say the record will be checked and the service can raise it to the stewards.
 """
 

@@ -7,12 +7,15 @@ once: after it was used (the timestamp moved) or the address changed, it is refu
 Phone: a 6-digit code by SMS (customers.sms), stored only as a keyed hash, valid 10 minutes, at most
 5 attempts; the agent types in the code the customer reads back on the phone.
 
+Either goes to one customer at most SENDS_PER_HOUR times an hour.
+
 customer_update clears email_verified_at / phone_verified_at when the address or number changes.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import secrets
 
 from django.conf import settings
@@ -24,10 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cdm import access
 from cdm.access import SYSTEM
 from cdm.errors import NotFound
+from cdm.models import AuditEvent
 from cdm.services import audit_record
 from cdm.use_cases import use_case
 from customers.models import Customer, PhoneVerification
@@ -37,11 +42,30 @@ EMAIL_SALT = "customers.verify-email"
 PHONE_CODE_SALT = "customers.verify-phone"
 PHONE_CODE_MINUTES = 10
 PHONE_MAX_ATTEMPTS = 5
+# Links or codes sent to one customer in any hour, at most: a second try after a typo is fine; a script, or a
+# caller flooding someone's inbox or phone (each SMS also costs money), is not.
+SENDS_PER_HOUR = 5
 GONE = (Customer.Status.MERGED, Customer.Status.ERASED)
 
 
 def _error(field: str, code: str, message: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _check_send_rate(customer: Customer, action: str, field: str) -> None:
+    """Refuse a sixth link or code within an hour, saying when the next may go (the audit log counts sends)."""
+    now = timezone.now()
+    recent = list(AuditEvent.objects.filter(
+        action=action, object_type=customer._meta.label_lower, object_id=str(customer.pk),
+        occurred_at__gt=now - datetime.timedelta(hours=1)).order_by("-occurred_at").values_list(
+        "occurred_at", flat=True)[:SENDS_PER_HOUR])
+    if len(recent) >= SENDS_PER_HOUR:
+        wait = recent[-1] + datetime.timedelta(hours=1) - now
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        raise _error(field, "too_many", ngettext(
+            "%(sends)d messages were sent to this customer in the last hour. Try again in %(minutes)d minute.",
+            "%(sends)d messages were sent to this customer in the last hour. Try again in %(minutes)d minutes.",
+            minutes) % {"sends": SENDS_PER_HOUR, "minutes": minutes})
 
 
 def _may_verify(by, customer: Customer) -> Customer:
@@ -88,6 +112,7 @@ def customer_email_verification_send(*, customer: Customer, by) -> None:
         raise _error("email", "missing", _("This customer has no e-mail address to verify."))
     if current.status in GONE:
         raise NotFound()
+    _check_send_rate(current, "customer.verify_email_sent", "email")
     message = email_verification_message(customer=current)
     audit_record(by=by, action="customer.verify_email_sent", obj=current, fields=["email"])
     transaction.on_commit(lambda: send_mail(**message))
@@ -146,6 +171,7 @@ def customer_phone_verification_send(*, customer: Customer, by, now=None) -> Pho
         raise _error("phone", "missing", _("This customer has no phone number to verify."))
     if current.status in GONE:
         raise NotFound()
+    _check_send_rate(current, "customer.verify_phone_sent", "phone")
     now = now or timezone.now()
     PhoneVerification.objects.filter(customer=current, verified_at__isnull=True, expires_at__gt=now).update(
         expires_at=now)

@@ -105,6 +105,19 @@ def test_a_customer_without_an_address_gets_a_message_not_an_error(client, users
     assert "no e-mail address to verify" in response.content.decode()
 
 
+def test_a_sixth_link_within_the_hour_is_refused_saying_when_the_next_may_go(
+        client, users, customer, django_capture_on_commit_callbacks):
+    client.force_login(users["agent"])
+    url = reverse("customers:verify_email", args=[customer.customer_number])
+    for _ in range(5):
+        send_email_link(client, customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, follow=True).content.decode()
+    assert "5 messages were sent to this customer in the last hour. Try again in 60 minutes." in page
+    assert len(mail.outbox) == 5
+    assert AuditEvent.objects.filter(action="customer.verify_email_sent").count() == 5
+
+
 # --- phone ------------------------------------------------------------------------------------
 
 def send_code(client, customer, sms_outbox, capture):
@@ -194,3 +207,34 @@ def test_a_wrong_code_is_a_field_error_and_still_counts(customer):
         services.customer_phone_verify(customer=customer, code="12", by=SYSTEM)
     assert "code" in exc.value.message_dict
     assert PhoneVerification.objects.get(customer=customer).attempts == 1
+
+
+def test_a_sixth_code_within_the_hour_is_refused_and_the_last_code_still_works(
+        client, users, customer, sms_outbox, django_capture_on_commit_callbacks):
+    client.force_login(users["agent"])
+    url = reverse("customers:verify_phone", args=[customer.customer_number])
+    codes = [send_code(client, customer, sms_outbox, django_capture_on_commit_callbacks) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, {"action": "send"}, follow=True).content.decode()
+    assert "5 messages were sent to this customer in the last hour." in page
+    assert len(sms_outbox) == 5
+    assert PhoneVerification.objects.filter(customer=customer).count() == 5
+    check_code(client, customer, codes[-1])  # the refusal did not spend the code the customer holds
+    assert fresh(customer).phone_verified_at is not None
+
+
+def test_codes_can_be_sent_again_an_hour_after_the_first(
+        client, users, customer, sms_outbox, django_capture_on_commit_callbacks):
+    client.force_login(users["agent"])
+    with freeze_time(timezone.now()) as frozen:
+        for _ in range(5):
+            send_code(client, customer, sms_outbox, django_capture_on_commit_callbacks)
+            frozen.tick(datetime.timedelta(minutes=10))
+        # 50 minutes after the first code: it leaves the hour in 10 minutes, and a sixth may go then.
+        with django_capture_on_commit_callbacks(execute=True):
+            page = client.post(reverse("customers:verify_phone", args=[customer.customer_number]),
+                               {"action": "send"}, follow=True).content.decode()
+        assert "Try again in 10 minutes." in page
+        frozen.tick(datetime.timedelta(minutes=11))
+        send_code(client, customer, sms_outbox, django_capture_on_commit_callbacks)
+    assert len(sms_outbox) == 6
