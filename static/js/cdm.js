@@ -58,7 +58,8 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   focusedRow = resultLinks().indexOf(document.activeElement);
 });
 
-document.addEventListener("htmx:afterSettle", (event) => {
+// On the swap itself, not after htmx's settle delay: a key pressed in between would find no focused row.
+document.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target !== results()) return;
   const input = document.getElementById("q");
   const links = resultLinks();
