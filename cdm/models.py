@@ -145,3 +145,7 @@ class KeyCanary(models.Model):
 
     def __str__(self):
         return f"key canary {self.name}"
+
+
+# The API's tokens and stored idempotent results live with the API (cdm/api/models.py).
+from cdm.api.models import ApiToken, IdempotencyRecord  # noqa: E402, F401

@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("survey/", include("customers.survey_urls")),
     path("admin/", admin.site.urls),
+    path("api/", include(("cdm.api.urls", "api"), namespace="api")),
     # Browsers ask for /favicon.ico whatever the page says; lazy: the hashed static name exists only at request time.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True), name="favicon"),
 ]

@@ -383,3 +383,21 @@ class MatchModelFactory(factory.django.DjangoModelFactory):
         params = MatchParameters.defaults()
         params.trained_on = {"pairs": 1000, "labels": 0, "iterations": 5}
         return save_parameters(params)
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """An issued API token (through the service); the raw token is on `.raw`."""
+
+    class Meta:
+        model = "cdm.ApiToken"
+
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    user = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from cdm.api.tokens import api_token_issue
+
+        token, raw = api_token_issue(**{"by": SYSTEM, **kwargs})
+        token.raw = raw
+        return token

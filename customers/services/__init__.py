@@ -45,6 +45,11 @@ from customers.services.grants import (  # noqa: F401
     customer_grant,
     customer_grant_revoke,
 )
+from customers.services.upsert import (  # noqa: F401
+    AmbiguousMatch,
+    UpsertResult,
+    customer_upsert,
+)
 from customers.services.search_words import (  # noqa: F401
     search_words_prune,
 )

@@ -230,7 +230,13 @@ def customer_touch_activity(*, customer_id: int, at) -> None:
 @use_case
 def external_identity_link(*, customer: Customer, system: str, external_id: str, by) -> ExternalIdentity:
     require_perm(by, "customers.add_externalidentity")
-    customer = _customer_for(by, customer, "change")
+    return external_identity_record(customer=_customer_for(by, customer, "change"), system=system,
+                                    external_id=external_id)
+
+
+def external_identity_record(*, customer: Customer, system: str, external_id: str) -> ExternalIdentity:
+    """The link itself, for use cases that already checked their right to it (an upsert or import that created
+    or changed `customer` links the id it came with: that needs no right on governance data)."""
     link = ExternalIdentity(customer=customer, system=normalize_text(system).lower(),
                             external_id=normalize_text(external_id))
     _full_clean(link)

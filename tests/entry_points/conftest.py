@@ -163,6 +163,7 @@ ADMIN_OBJECTS = {
     "axes.accesslog": _axes("AccessLog"),
     "axes.accessfailurelog": _axes("AccessFailureLog"),
     "cdm.team": lambda w: w.customer.team,
+    "cdm.apitoken": lambda w: f.ApiTokenFactory(user=w.users["agent"]),
     "cdm.auditevent": lambda w: f.AuditEventFactory(obj=w.customer),
     "customers.customer": lambda w: w.customer,
     "customers.servicerequest": lambda w: w.service_request,

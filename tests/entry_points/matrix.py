@@ -87,6 +87,13 @@ NOT_ALLOWED_NO_WRITE = _o("405-no-write", 405, wrote=False)
 INVALID_NO_WRITE = _o("200-form-error-no-write", 200, wrote=False)  # the form says why
 # Refused by a fix still to come: 403 (may see, may not write) or 404, nothing written.
 REFUSED = _o("403/404-no-write", 403, 404, wrote=False)
+# The API (JSON): 401 without credentials, the status codes of REST for the rest.
+UNAUTHORIZED = _o("401", 401)
+UNAUTHORIZED_NO_WRITE = _o("401-no-write", 401, wrote=False)
+CREATED = _o("201-wrote", 201, wrote=True)
+UPDATED = _o("200-wrote", 200, wrote=True)
+ANSWERED_NO_WRITE = _o("200-no-write", 200, wrote=False)  # a batch: every record's error in the answer
+BAD_NO_WRITE = _o("400-no-write", 400, wrote=False)
 # Refused with a message on the customer's page (302), or 403/404: nothing written.
 REFUSED_OR_MESSAGE = _o("302/403/404-no-write", 302, 403, 404, wrote=False)
 
@@ -133,6 +140,9 @@ class Entry:
 
     get: dict
     post: dict | None = None
+    put: dict | None = None
+    patch: dict | None = None
+    json: bool = False  # the body is sent as JSON (the API)
     customer: bool = False
     args: Callable | None = None
     query: Callable | None = None
@@ -489,6 +499,78 @@ SITE.update({
 })
 
 
+# --- the REST API (issue 11, 1-2): JSON, 401 without credentials, 404 outside the caller's rights -----------
+
+def _api_new_customer(world):
+    return {"given_name": "Newt", "family_name": "Newcombe-Matrix", "email": "newt.newcombe@example.org",
+            "team": world.customer.team.name}
+
+
+def _api_batch(world):
+    fields = _api_new_customer(world)
+    return {"records": [{"external_id": "matrix-new", "fields": fields}]}
+
+
+def _linked(world):
+    """The target customer known to the system "matrix" as "M-1"."""
+    from tests import factories as f
+
+    if "_linked" not in world.__dict__:
+        world.__dict__["_linked"] = f.ExternalIdentityFactory(customer=world.customer, system="matrix",
+                                                              external_id="M-1")
+    return world.__dict__["_linked"]
+
+
+def _absorb(world):
+    pair = _pair(world)
+    other = pair.customer_b if pair.customer_a_id == world.customer.pk else pair.customer_a
+    return {"absorb": [other.customer_number], "reason": "matrix"}
+
+
+API_CUSTOMER_GET = by_role(anonymous=UNAUTHORIZED, agents=team(OK, change=SEEN), marketer=OK, steward=OK, admin=OK,
+                           nobody=HIDDEN)
+# A change of the city: agents of the team and stewards write; a marketer may not write contact data (400,
+# naming the field); a view grant or another team: the customer does not exist for the write (404).
+API_CITY_WRITE = by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(UPDATED, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE),
+                         marketer=BAD_NO_WRITE, steward=UPDATED, admin=UPDATED, nobody=HIDDEN_NO_WRITE)
+API_POST_ONLY = everyone(NOT_ALLOWED) | {"anonymous": UNAUTHORIZED}  # authentication comes before the method
+API_STEWARDS = dict(anonymous=UNAUTHORIZED_NO_WRITE, marketer=DENIED_NO_WRITE, nobody=HIDDEN_NO_WRITE)
+
+SITE.update({
+    "api:customer-list": Entry(
+        customer=True, query=_search_target,
+        get=by_role(anonymous=UNAUTHORIZED, agents=team(LISTED, UNLISTED, change=LISTED),
+                    marketer=LISTED, steward=LISTED, admin=LISTED, nobody=UNLISTED),
+        # Create: the body names the target's team; only who may add customers to it writes.
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(CREATED, BAD_NO_WRITE, BAD_NO_WRITE, BAD_NO_WRITE), marketer=DENIED_NO_WRITE,
+                     steward=CREATED, admin=CREATED, nobody=DENIED_NO_WRITE),
+        json=True, data=_api_new_customer, effect=_created),
+    "api:customer-detail": Entry(customer=True, args=_customer, get=API_CUSTOMER_GET, patch=API_CITY_WRITE,
+                                 json=True, data=lambda w: {"city": "Matrixville"}, effect=_city),
+    "api:customer-merge": Entry(
+        customer=True, args=_customer, setup=_pair, get=API_POST_ONLY, json=True, data=_absorb, effect=_merges,
+        post=by_role(**API_STEWARDS, agents=team(DENIED_NO_WRITE, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE, BAD_NO_WRITE),
+                     steward=CREATED, admin=CREATED)),
+    "api:merge-undo": Entry(
+        customer=True, setup=_merged, args=lambda w: [_merged(w).pk], get=API_POST_ONLY, json=True,
+        data=lambda w: {"reason": "matrix"}, effect=_merges,
+        post=by_role(**(API_STEWARDS | {"marketer": HIDDEN_NO_WRITE}), agents=HIDDEN_NO_WRITE, steward=UPDATED,
+                     admin=UPDATED)),
+    # A batch answers 200 with a result per record: a record the caller may not write is an error in it.
+    "api:customer-batch-upsert": Entry(
+        customer=True, args=lambda w: {"system": "matrix"}, get=API_POST_ONLY, json=True, data=_api_batch,
+        effect=_created,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(UPDATED, ANSWERED_NO_WRITE, ANSWERED_NO_WRITE, ANSWERED_NO_WRITE),
+                     marketer=ANSWERED_NO_WRITE, steward=UPDATED, admin=UPDATED, nobody=ANSWERED_NO_WRITE)),
+    "api:customer-upsert": Entry(
+        customer=True, setup=_linked, args=lambda w: {"system": "matrix", "external_id": "M-1"},
+        get=API_CUSTOMER_GET, put=API_CITY_WRITE, json=True, data=lambda w: {"city": "Matrixville"}, effect=_city),
+    # Public: routes and field names, never data.
+    "api:schema": Entry(get=everyone(OK)),
+    "api:docs": Entry(get=everyone(OK)),
+})
+
+
 # --- the admin, per registered model ---------------------------------------------------------------
 
 KINDS = ("changelist", "add", "change", "history", "delete")
@@ -526,6 +608,8 @@ ADMIN_MODELS: dict[str, dict] = {
     "axes.accesslog": admin_model(steward=NONE, admin={"*": OK, "add": DENIED}),
     "axes.accessfailurelog": admin_model(steward=NONE, admin={"*": OK, "add": DENIED}),
     "cdm.team": admin_model(steward=VIEW_ONLY, admin=NO_DELETE),
+    # Tokens are issued and revoked by admins, never deleted (the audit log and last use stay readable).
+    "cdm.apitoken": admin_model(steward=NONE, admin=NO_DELETE),
     "cdm.auditevent": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.customer": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.servicerequest": admin_model(steward=NO_DELETE, admin=NO_DELETE),
@@ -658,6 +742,7 @@ def _rule(rules: dict, role: str, scope: str | None, key: str) -> Outcome:
 
 
 NON_STAFF = tuple(role for role in ROLES if role not in STAFF)
+WRITES = ("post", "put", "patch")
 
 
 def cases(method: str) -> list:
@@ -669,7 +754,7 @@ def cases(method: str) -> list:
     params = []
     admin_keys = set(admin_entries())
     for key, entry in all_entries().items():
-        rules = entry.get if method == "get" else entry.post
+        rules = getattr(entry, method)
         if rules is None:
             continue
         for role in ROLES:
@@ -691,7 +776,7 @@ def grouped_admin_cases(role: str) -> list[tuple[str, Outcome]]:
 def xfail_cases() -> list[tuple[str, str, str, str, str]]:
     """(method, key, role, scope, reason) of every case marked xfail: the list of what is still wrong."""
     found = []
-    for method in ("get", "post"):
+    for method in ("get", *WRITES):
         for param in cases(method):
             key, role, scope, outcome = param.values
             if outcome.reason:
