@@ -13,7 +13,7 @@ setup: $(STAMP) assets
 
 # Front-end assets come from the npm registry (package-lock.json pins them) and are copied into
 # static/vendor, which staticfiles serves: no CDN, so pages work offline and under a strict CSP.
-assets: static/vendor/htmx.min.js static/vendor/chart.umd.min.js
+assets: static/vendor/htmx.min.js static/vendor/chart.umd.min.js static/vendor/chart.umd.min.js.map
 
 node_modules/.installed-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -26,6 +26,11 @@ static/vendor/htmx.min.js: node_modules/.installed-stamp
 static/vendor/chart.umd.min.js: node_modules/.installed-stamp
 	mkdir -p static/vendor
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+
+# The bundle names its source map: collectstatic's manifest (DEBUG off) refuses a reference to a missing file.
+static/vendor/chart.umd.min.js.map: node_modules/.installed-stamp
+	mkdir -p static/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chart.umd.min.js.map
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

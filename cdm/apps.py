@@ -13,6 +13,7 @@ class CdmConfig(AppConfig):
         from django.core import checks
 
         from cdm import audit_receivers, auth_events, middleware
+        from cdm.api import schema  # noqa: F401 (registers the API token's OpenAPI security scheme)
         from cdm.admin import admin_site_harden
         from cdm.crypto import check_keys
 

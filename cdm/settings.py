@@ -356,9 +356,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {"securitySchemes": {"ApiToken": {"type": "http", "scheme": "bearer",
-                                                            "description": "An API token issued in the admin."}}},
-    "SECURITY": [{"ApiToken": []}],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cdm.api.schema.add_error_responses"],
 }
 
 LOGGING = {

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.utils.encoders import JSONEncoder
 
 from cdm.api.errors import ApiError
 from cdm.api.models import ApiToken, IdempotencyRecord
@@ -82,9 +84,14 @@ def store(record: IdempotencyRecord, response) -> None:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code,
-                                                          response_body=getattr(response, "data", None),
-                                                          response_headers=headers)
+    body = getattr(response, "data", None)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=response.status_code, response_body=None if body is None else json.dumps(body, cls=JSONEncoder),
+        response_headers=headers)
+
+
+def stored_body(record: IdempotencyRecord):
+    return None if record.response_body is None else json.loads(record.response_body)
 
 
 def release(record: IdempotencyRecord) -> None:

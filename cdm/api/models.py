@@ -65,7 +65,7 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=500)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)  # None: the first request is still running
-    response_body = models.JSONField(null=True)
+    response_body = models.TextField(null=True)  # the JSON as sent: a JSON column refuses \u0000, bodies may hold it
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

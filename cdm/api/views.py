@@ -20,7 +20,7 @@ class ApiViewMixin:
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):
             record = exc.record
-            return Response(record.response_body, status=record.status_code,
+            return Response(idempotency.stored_body(record), status=record.status_code,
                             headers={**record.response_headers, "Idempotent-Replayed": "true"})
         try:
             return super().handle_exception(exc)

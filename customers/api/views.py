@@ -3,6 +3,8 @@ merge and undo. Every write calls the same services as the pages; these views on
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -38,12 +40,34 @@ from customers.selectors.customers import CustomerMerged
 from customers.selectors.search import customer_search
 from customers.services.merge import MERGE_PERM
 
+# Error answers and their body (ApiErrors) are added to every operation by cdm.api.schema.
 ERRORS = OpenApiResponse(description='{"errors": {field: [{"code": ..., "message": ...}]}}')
 IF_MATCH = OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                             description='The ETag you read ("<version>"): a stale one gets 412, nothing written.')
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
                                    description="The first answer is replayed for 24 h; the same key with another "
                                                "body is a 422.")
+
+
+class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time a database can compare: offsets within ±14 h, years 1 to 9999 in UTC too."""
+
+    def clean(self, value):
+        parsed = super().clean(value)
+        if parsed is None:
+            return None
+        offset = parsed.utcoffset()
+        try:
+            if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
+                raise ValueError
+            parsed.astimezone(datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            raise ValidationError(_("Give a time as ISO 8601, e.g. 2026-01-31T12:00:00Z."), code="invalid") from None
+        return parsed
+
+
+class SafeDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeDateTimeField
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -54,8 +78,8 @@ class CustomerFilter(django_filters.FilterSet):
     team = django_filters.CharFilter(field_name="team__name", help_text="The team's name.")
     lifecycle_stage = django_filters.ChoiceFilter(choices=Customer.LifecycleStage.choices)
     country = django_filters.CharFilter(field_name="country", max_length=2)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = SafeDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = SafeDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Customer

@@ -118,6 +118,7 @@ def _upsert(*, by, system: str, external_id: str, fields: dict, team, version: i
     return UpsertResult(updated, outcome)
 
 
+@use_case(atomic=False)  # each attempt is its own transaction (_upsert): the retry must see the winner's commit
 def customer_upsert(*, by, system: str, external_id: str, fields: dict, team=None, version: int | None = None,
                     on_ambiguous: str = "refuse", reason: str = "") -> UpsertResult:
     """Create or update the customer `system` knows as `external_id` (see the module doc). `team`: where a new

@@ -293,7 +293,11 @@ def test_demo_users_with_debug_on(client):
     agent.set_password("changed")
     agent.save()
     _command("--customers", "10")
-    assert User.objects.count() == len(expected)
+    from customers.demo.api import DEMO_INTEGRATIONS
+
+    # Besides the logins, the demo integrations' service accounts (no password: they call the API).
+    assert User.objects.count() == len(expected) + len(DEMO_INTEGRATIONS)
+    assert not any(User.objects.get(username=i.username).has_usable_password() for i in DEMO_INTEGRATIONS)
     assert client.login(username="agent", password=settings.CDM_DEMO_PASSWORD)
     assert set(User.objects.get(username="agent").groups.values_list("name", flat=True)) == expected["agent"][0]
 

@@ -5,6 +5,7 @@ On PostgreSQL the rows go in with COPY, from `--workers` processes; elsewhere wi
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cdm.access import SYSTEM
@@ -79,3 +80,21 @@ class Command(BaseCommand):
         out("  " + line.format(*("-" * w for w in widths)))
         for row in rows:
             out("  " + line.format(*row).rstrip())
+        _print_demo_tokens(out)
+
+
+def _print_demo_tokens(out) -> None:
+    """The demo integrations' API tokens, new at every seed (customers/demo/api.py)."""
+    from customers.demo.api import api_demo_ensure
+
+    issued = api_demo_ensure()
+    if not issued:
+        return
+    out("")
+    out("Demo API tokens (shown once; every seed issues new ones). Try:")
+    for spec, raw in issued:
+        scope = f"team {spec.team}" if spec.team else "all teams"
+        out(f"  {spec.name} ({spec.role}, {scope}, system \"{spec.system}\"): {raw}")
+    base = (getattr(settings, "CDM_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
+    out(f'  curl -H "Authorization: Bearer {issued[0][1]}" "{base}/api/v1/customers/?q=smith"')
+    out(f"  The API's documentation: {base}/api/docs/")
