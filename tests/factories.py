@@ -401,3 +401,33 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
         token, raw = api_token_issue(**{"by": SYSTEM, **kwargs})
         token.raw = raw
         return token
+
+
+class SourceSystemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "customers.SourceSystem"
+
+    system = factory.Sequence(lambda n: f"system{n}")
+    priorities = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from customers import services
+
+        return services.catalog_save(instance=model_class(**kwargs), by=SYSTEM)
+
+
+class SkippedChangeFactory(factory.django.DjangoModelFactory):
+    """A skipped change as the sync rules record it (customers.services.sync)."""
+
+    class Meta:
+        model = "customers.SkippedChange"
+
+    customer = factory.SubFactory(CustomerFactory)
+    field = "email"
+    system = "shop"
+    value = "old@example.org"
+    source_at = factory.LazyFunction(timezone.now)
+    reason = "older"
+    kept_system = "cdm"
+    kept_at = factory.LazyFunction(timezone.now)

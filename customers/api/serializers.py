@@ -67,6 +67,17 @@ class CustomerSerializer(serializers.ModelSerializer):
         return super().to_internal_value(data)
 
 
+class UpsertBodySerializer(CustomerSerializer):
+    """The body of an upsert as the schema shows it: the customer's fields and when they changed at the source."""
+
+    source_updated_at = serializers.DateTimeField(required=False, write_only=True, help_text=(
+        "When the data changed in your system (default: now). A change older than the stored value, or from a "
+        "system of lower priority for the field's group, does not overwrite; it is recorded."))
+
+    class Meta(CustomerSerializer.Meta):
+        fields = (*CustomerSerializer.Meta.fields, "source_updated_at")
+
+
 def writable_fields(user, *, creating: bool) -> frozenset:
     fields = set(access.customer_fields(user, "edit"))
     if creating:
@@ -86,6 +97,8 @@ class BatchRecordSerializer(serializers.Serializer):
     """One record of a batch upsert: its external id and its fields (parsed per record by CustomerSerializer)."""
 
     external_id = serializers.CharField(max_length=200)
+    source_updated_at = serializers.DateTimeField(required=False, help_text=(
+        "When the data changed in your system: a change older than the stored value is skipped (sync rules)."))
     fields = serializers.DictField(help_text="Customer fields, as in PUT /systems/{system}/customers/{external_id}.")
 
 
@@ -99,6 +112,8 @@ class BatchResultSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
     customer_number = serializers.CharField(required=False)
     errors = serializers.DictField(required=False)
+    skipped = serializers.ListField(child=serializers.DictField(), required=False,
+                                    help_text="Fields whose change did not overwrite: older, or lower priority.")
 
 
 class MergeRequestSerializer(serializers.Serializer):

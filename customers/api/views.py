@@ -34,6 +34,7 @@ from customers.api.serializers import (
     MergeRequestSerializer,
     MergeSerializer,
     UndoRequestSerializer,
+    UpsertBodySerializer,
 )
 from customers.models import Customer, ExternalIdentity, Merge
 from customers.selectors.customers import CustomerMerged
@@ -275,7 +276,7 @@ class CustomerUpsertView(ApiView):
         return _shown(request, customer)
 
     @extend_schema(summary="Create or update a customer by another system's id (upsert)",
-                   request=CustomerSerializer, parameters=[IF_MATCH, OpenApiParameter(
+                   request=UpsertBodySerializer, parameters=[IF_MATCH, OpenApiParameter(
                        "on_ambiguous", OpenApiTypes.STR, enum=["refuse", "create"],
                        description="Several likely existing customers: refuse (409, the default) or create.")],
                    responses=UPSERT_RESPONSES)
@@ -283,13 +284,15 @@ class CustomerUpsertView(ApiView):
         link = ExternalIdentity.objects.filter(system=system.lower(), external_id=external_id).first()
         if link is not None and not Customer.objects.restrict(request.user, "view").filter(pk=link.customer_id).exists():
             raise ApiError(_("Not found."), code="not_found", status_code=404)  # whatever the body says
+        body = dict(request.data) if isinstance(request.data, dict) else request.data
+        source_at = _source_at(body.pop("source_updated_at", None)) if isinstance(body, dict) else None
         # Partial: a body updating a known customer names only what changed; a new one needs a family name
         # (the service says so, naming the field).
-        serializer = CustomerSerializer(data=request.data, partial=True,
-                                        context={"request": request, "creating": True})
+        serializer = CustomerSerializer(data=body, partial=True, context={"request": request, "creating": True})
         serializer.is_valid(raise_exception=True)
         return self._answer(request, upsert_one(request, system, external_id, dict(serializer.validated_data),
-                                                on_ambiguous=request.query_params.get("on_ambiguous", "refuse")))
+                                                on_ambiguous=request.query_params.get("on_ambiguous", "refuse"),
+                                                source_at=source_at))
 
     def _answer(self, request, result):
         if isinstance(result, Response):
@@ -300,8 +303,18 @@ class CustomerUpsertView(ApiView):
         return _shown(request, result.customer)
 
 
+def _source_at(value):
+    """The body's `source_updated_at`: when the data changed in the sending system (the sync rules compare it)."""
+    if value is None:
+        return None
+    try:
+        return serializers.DateTimeField().to_internal_value(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"source_updated_at": exc.detail}) from None
+
+
 def upsert_one(request, system: str, external_id: str, fields: dict, *, on_ambiguous: str = "refuse",
-               if_match: bool = True):
+               if_match: bool = True, source_at=None):
     """The upsert service for one record of a request: its result, or a 409 Response when ambiguous."""
     team = _team_for_new(request, fields.pop("team", None))
     version = None
@@ -311,7 +324,7 @@ def upsert_one(request, system: str, external_id: str, fields: dict, *, on_ambig
             version = version_from_if_match(request, linked.customer.version)
     try:
         return services.customer_upsert(by=request.user, system=system, external_id=external_id, fields=fields,
-                                        team=team, version=version, on_ambiguous=on_ambiguous)
+                                        team=team, version=version, on_ambiguous=on_ambiguous, source_at=source_at)
     except services.AmbiguousMatch as exc:
         return _ambiguous(request, exc)
 
@@ -337,7 +350,8 @@ def _batch_record(request, system: str, record: dict) -> dict:
     if not serializer.is_valid():
         return {"result": "error", "errors": drf_errors(serializer.errors)}
     try:
-        result = upsert_one(request, system, record["external_id"], dict(serializer.validated_data), if_match=False)
+        result = upsert_one(request, system, record["external_id"], dict(serializer.validated_data), if_match=False,
+                            source_at=record.get("source_updated_at"))
     except ValidationError as exc:
         return {"result": "error", "errors": django_errors(exc)}
     except ApiError as exc:
@@ -350,4 +364,7 @@ def _batch_record(request, system: str, record: dict) -> dict:
     if isinstance(result, Response):
         return {"result": "error", "errors": result.data["errors"], "candidates": result.data["candidates"]}
     outcome = "unchanged" if result.outcome == "unchanged" else ("created" if result.created else "updated")
-    return {"result": outcome, "customer_number": result.customer.customer_number}
+    answer = {"result": outcome, "customer_number": result.customer.customer_number}
+    if result.skipped:
+        answer["skipped"] = [{"field": s.field, "reason": s.reason, "kept_from": s.kept_system} for s in result.skipped]
+    return answer

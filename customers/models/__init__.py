@@ -35,6 +35,12 @@ from customers.models.products import (  # noqa: F401
     Product,
     ProductHolding,
 )
+from customers.models.sync import (  # noqa: F401
+    DEFAULT_PRIORITY,
+    MANUAL,
+    SkippedChange,
+    SourceSystem,
+)
 from customers.models.quality import (  # noqa: F401
     PhoneVerification,
     QualitySnapshot,

@@ -35,7 +35,8 @@ class HistoryBypassError(Exception):
 
 
 # Derived, high-frequency fields that history does not track (one event must not write a history row).
-UNTRACKED_FIELDS = frozenset({"last_activity_at", "updated_at", "quality_score", "quality_checked_at"})
+UNTRACKED_FIELDS = frozenset({"last_activity_at", "updated_at", "quality_score", "quality_checked_at",
+                              "field_sources"})
 
 
 class CustomerQuerySet(RestrictedQuerySet):
@@ -166,6 +167,9 @@ class Customer(models.Model):
     quality_score = models.PositiveSmallIntegerField(_("data quality"), null=True, blank=True,
                                                      help_text=_("0-100: completeness, validity, verification, freshness"))
     quality_checked_at = models.DateTimeField(null=True, blank=True)
+    # Who set each field last and when, by the source's own clock: {field: [system, ISO time]} (two-way sync:
+    # customers.services.sync). Written with the field, never on its own.
+    field_sources = models.JSONField(default=dict, blank=True, editable=False)
 
     # Exact lookups of encrypted values: index field -> (encrypted field, normaliser); see cdm.crypto.
     blind_indexes = {"national_id_index": ("national_id", "customers.normalize.normalize_national_id")}

@@ -38,6 +38,7 @@ from customers.services.base import (
     _stored_values,
     require_perm,
 )
+from customers.services.sync import Stamp, field_sources_record
 from customers.services.vocabulary import attribute_value_standard
 
 # --- customer numbers -------------------------------------------------------------------
@@ -82,15 +83,19 @@ STATUS_PERM = "customers.change_customer_status"
 # --- customers ----------------------------------------------------------------------------
 
 @use_case
-def customer_create(*, by, team: Team, reason: str = "", review_origin: str | None = "entry", **fields) -> Customer:
+def customer_create(*, by, team: Team, reason: str = "", review_origin: str | None = "entry", stamp: Stamp | None = None,
+                    **fields) -> Customer:
     """A new customer of `team`. Its likely matches in any team become duplicate candidates for the stewards
-    (origin `review_origin`: "entry" for forms and the API, "import"), or none with review_origin=None."""
+    (origin `review_origin`: "entry" for forms and the API, "import"), or none with review_origin=None.
+    `stamp`: the system and time the data comes from (customers.services.sync; default: CDM, now)."""
     require_perm(by, "customers.add_customer")
     if not customer_add_teams(by, Team.objects.filter(pk=team.pk)).exists():
         raise ValidationError({"team": _("You cannot add customers to this team.")}, code="forbidden")
     _check_editable(by, fields, creating=True)
     data = normalize_customer_data(fields)
     customer = Customer(team=team, **data)
+    field_sources_record(customer, [f for f, v in data.items() if v not in (None, "") and f not in DERIVED_FIELDS],
+                         stamp)
     for _attempt in range(5):
         customer.customer_number = customer_number_new()
         if not Customer.objects.filter(customer_number=customer.customer_number).exists():
@@ -153,8 +158,10 @@ MATCHED_FIELDS = frozenset({"given_name", "family_name", "date_of_birth", "email
 
 
 @use_case
-def customer_update(*, customer: Customer, by, version: int, reason: str = "", **changes) -> Customer:
-    """Change master data. A stale `version` raises ConflictError; nothing is overwritten."""
+def customer_update(*, customer: Customer, by, version: int, reason: str = "", stamp: Stamp | None = None,
+                    **changes) -> Customer:
+    """Change master data. A stale `version` raises ConflictError; nothing is overwritten. `stamp`: where the
+    change comes from (customers.services.sync; default: CDM, now), recorded per changed field."""
     current = _customer_for(by, customer, "change", lock=True)
     # Clients send back the version they loaded; bumping it on every save makes a concurrent
     # edit fail with ConflictError instead of silently winning.
@@ -167,6 +174,7 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", *
         return current
     for field, value in changed.items():
         setattr(current, field, value)
+    field_sources_record(current, [f for f in changed if f not in DERIVED_FIELDS], stamp)
     # A new address or number has not been verified (customers.services.verification).
     if "email" in changed:
         current.email_verified_at = None

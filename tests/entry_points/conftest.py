@@ -150,6 +150,8 @@ ADMIN_OBJECTS = {
     "customers.duplicatecandidate": _candidate,
     "customers.matchmodel": lambda w: f.MatchModelFactory(),
     "customers.automergerule": lambda w: f.AutoMergeRuleFactory(),
+    "customers.sourcesystem": lambda w: f.SourceSystemFactory(system="matrix-shop", priorities={"contact": 80}),
+    "customers.skippedchange": lambda w: f.SkippedChangeFactory(customer=w.customer),
     "auth.group": lambda w: Group.objects.get(name="Marketing"),
     "auth.user": lambda w: w.user_obj,
     "django_celery_beat.periodictask": _celery_beat("task"),

@@ -628,6 +628,9 @@ ADMIN_MODELS: dict[str, dict] = {
     "customers.merge": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.matchmodel": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "customers.automergerule": admin_model(steward=VIEW_ONLY, admin=OK),
+    # Two-way sync: admins set each system's priorities, stewards read them and the skipped changes.
+    "customers.sourcesystem": admin_model(steward=VIEW_ONLY, admin=OK),
+    "customers.skippedchange": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
     "consent.purpose": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.privacynotice": admin_model(steward=NONE, admin=NO_DELETE),
     "consent.consentrecord": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
