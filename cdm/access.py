@@ -136,7 +136,7 @@ ROLES: dict[str, Role] = {
                      "customers.change_customer_status", "customers.merge_customers",
                      "customers.view_duplicatecandidate", "customers.change_duplicatecandidate",
                      "customers.view_merge", "customers.view_qualitysnapshot", "customers.view_matchmodel",
-                     "customers.view_automergerule"),
+                     "customers.view_automergerule", "customers.import_customers", "customers.view_importjob"),
     ),
     ADMIN: Role(name=ADMIN, see=_NOT_SENSITIVE, edit=_NOT_SENSITIVE, scope="all", staff=True, extra_perms=("*",)),
 }
