@@ -91,10 +91,12 @@ PROPERTY = "property"  # activities: a property named like the column
 
 # kind -> {target: synonyms}; the customers' fields are FIELD_SYNONYMS.
 KIND_TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
-    "customers": {EXTERNAL_ID: (*ID_COLUMNS, "customerid", "customerno", "customernumber", "clientid"),
+    "customers": {EXTERNAL_ID: (*ID_COLUMNS, "customerid", "customerno", "customernumber", "clientid", "kundennummer",
+                                "kundennr", "kundenid", "numeroclient", "idcliente"),
                   **FIELD_SYNONYMS},
     "orders": {
-        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "buyerid"),
+        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "buyerid",
+                      "kundennummer", "kundennr"),
         "order_number": ("ordernumber", "orderid", "orderno", "order", "reference", "invoice"),
         "placed_at": ("placedat", "placed", "orderdate", "date", "created", "createdat"),
         "sku": ("sku", "productcode", "product", "item", "itemcode", "article"),
@@ -106,7 +108,8 @@ KIND_TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
         "channel": ("channel", "saleschannel"),
     },
     "activities": {
-        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "userid"),
+        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "userid",
+                      "kundennummer", "kundennr"),
         "kind": ("kind", "event", "eventtype", "type", "activity"),
         "occurred_at": ("occurredat", "time", "timestamp", "date", "when", "at"),
         PROPERTY: (),
