@@ -126,7 +126,8 @@ REQUIRED_TARGETS = {
 def target_label(target: str) -> str:
     return {SKIP: _("(not imported)"), EXTERNAL_ID: _("id in the source (required)"),
             CUSTOMER_ID: _("customer's id in the source (required)"),
-            PROPERTY: _("property (named like the column)")}.get(target, target.replace("_", " "))
+            PROPERTY: _("property (named like the column)")}.get(
+        target, re.sub(r"(\D)(\d)", r"\1 \2", target.replace("_", " ")))
 
 
 def mapping_suggest(headers: list[str], kind: str, saved: dict[str, str] | None = None) -> dict[str, str]:

@@ -80,6 +80,11 @@ class ImportJob(models.Model):
     def __str__(self):
         return f"{self.file_name} ({self.source})"
 
+    @property
+    def created_by_name(self) -> str:
+        user = self.created_by
+        return (user.get_full_name() or user.get_username()) if user else _("the system")
+
 
 class ImportFile(models.Model):
     """The parsed rows of an upload: a list of lists of strings, in the file's column order."""

@@ -114,8 +114,12 @@ def import_detail(request, pk):
 def import_progress(request, pk):
     """The progress fragment htmx polls every second while the import runs."""
     job = _job(request, pk)
-    return render(request, "customers/_import_progress.html",
-                  {"job": job, "progress": imports.import_job_progress(job), "status": ImportJob.Status})
+    progress = imports.import_job_progress(job)
+    response = render(request, "customers/_import_progress.html",
+                      {"job": job, "progress": progress, "status": ImportJob.Status, "polled": True})
+    if request.htmx and not progress["active"]:
+        response["HX-Refresh"] = "true"  # the page reloads with the result (counts, problems, download)
+    return response
 
 
 @login_required

@@ -262,3 +262,15 @@ def test_the_command_detects_the_encoding_and_imports_orders_through_the_same_se
     out = capsys.readouterr().out
     assert "2 rows from shop-de: 1 orders recorded" in out and "line 3, customer_id: No customer has the id K-7" in out
     assert ImportJob.objects.get(kind="orders").status == "finished"
+
+
+def test_the_demo_data_holds_one_finished_import_with_rejected_rows(db):
+    from customers.management.commands.seed_demo import _demo_import
+    from tests.factories import TeamFactory
+
+    TeamFactory(name="North")
+
+    _demo_import(lambda message: None)
+    _demo_import(lambda message: None)  # idempotent
+    job = ImportJob.objects.get()
+    assert job.status == "finished" and job.counts["rejected"] == 2 and job.counts["created"] + job.counts["matched"] == 4
