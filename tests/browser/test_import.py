@@ -23,7 +23,19 @@ K-4;Grace;Hopper;grace@example.com;;1906-12-09;;;;US
 
 
 @pytest.fixture
-def world():
+def in_process_worker():
+    """The live server runs the import on commit, in-process, also where CI configures a broker: a worker there
+    reads the main database, not this test's."""
+    from cdm.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def world(in_process_worker):
     TeamFactory(name="North")
     UserFactory(username="steward", first_name="Daniel", last_name="Weber", roles=[access.DATA_STEWARD])
 
@@ -111,3 +123,43 @@ def test_a_steward_imports_a_spreadsheet_export_and_downloads_the_rejected_rows(
     small.get_by_role("button", name="Undo the import").click()
     expect(small.get_by_text("3 customers taken back, 0 kept")).to_be_visible()
     assert not Customer.objects.filter(status="active").exists()
+
+
+def test_the_progress_bar_follows_a_running_import_and_the_page_shows_the_result_when_it_ends(login, new_page,
+                                                                                          live_server, world):
+    import datetime
+
+    from django.utils import timezone
+
+    from cdm.models import Team
+    from customers import imports
+    from customers.models import ImportJob
+
+    steward = access_user("steward")
+    job = imports.import_job_create(by=steward, file_name="kunden.csv", content=SHOP.encode("cp1252"),
+                                    source="shop-de", kind="customers", team=Team.objects.get())
+    imports.import_job_start(job=job, by=steward, queue=False)  # a worker elsewhere has it
+    started = timezone.now() - datetime.timedelta(seconds=10)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", rows_done=1, started_at=started)
+    page = new_page(width=1280, height=900)
+    login(page, "steward")
+    page.goto(f"{live_server.url}/customers/imports/{job.pk}/")
+    progress = page.locator("#import-progress")
+    expect(progress).to_contain_text("1 of 4 rows")
+    expect(progress.locator("progress")).to_have_attribute("value", "1")
+    expect(progress).to_contain_text("left")
+    _shot(page, "import-progress-1280")
+    ImportJob.objects.filter(pk=job.pk).update(rows_done=3, counts={"rows": 3, "created": 2, "rejected": 1})
+    expect(progress).to_contain_text("3 of 4 rows", timeout=5000)  # polled every second
+    page.get_by_role("button", name="Cancel the import").click()
+    expect(page.locator("#import-progress")).to_contain_text("cancelling")
+    imports.import_job_run(job_id=job.pk, by=steward)  # the worker reaches its next chunk and stops
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=5000)  # the page reloaded itself
+    expect(page.locator(".banner")).to_contain_text("Cancelled after 3 of 4 rows")
+    expect(page.locator("#import-progress")).not_to_have_attribute("hx-trigger", "every 1s")
+
+
+def access_user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)

@@ -4,6 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cdm.access import SYSTEM
+from customers import imports
 from customers.models import Customer, ImportJob
 from tests.customers.test_import_jobs import SHOP
 
@@ -34,8 +36,10 @@ def test_a_steward_uploads_maps_dry_runs_imports_and_downloads_the_rejected_rows
     page = client.get(response["Location"]).content.decode()
     assert "Dry run: what the import would do" in page and 'data-count="created">3<' in page
     assert "not-an-email" in page and "row rejected" in page
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as queued:
         client.post(reverse("customers:import", args=[job.pk]), _mapping_post(job, "start"))
+    assert ImportJob.objects.get().status == "queued" and len(queued) == 1
+    imports.import_job_run(job_id=job.pk, by=SYSTEM)  # what the worker does
     job.refresh_from_db()
     assert job.status == "finished" and Customer.objects.count() == 3
     assert Customer.objects.get(family_name="Müller").address_line1 == "Hauptstraße 1"
