@@ -138,7 +138,8 @@ def customer_import_row_reported(*, values: dict, line: int, mapping: Mapping, s
                                       resolve=resolve, by=by, report=report)
     except ValidationError as exc:
         outcome = rejection_report(exc, line=line, values=values, report=report,
-                                   columns={f: c for c, f in mapping.fields.items()})
+                                   columns={"external_id": mapping.id_column,
+                                            **{f: c for c, f in mapping.fields.items()}})
     report.counts[outcome] += 1
     return outcome
 

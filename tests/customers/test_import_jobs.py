@@ -279,3 +279,24 @@ def test_the_demo_data_holds_one_finished_import_with_rejected_rows(db):
     _demo_import(lambda message: None)  # idempotent
     job = ImportJob.objects.get()
     assert job.status == "finished" and job.counts["rejected"] == 2 and job.counts["created"] + job.counts["matched"] == 4
+
+
+def test_a_row_refused_halfway_leaves_no_half_customer_and_the_rest_is_imported(users, north, monkeypatch):
+    from customers import services
+    from customers.imports import run
+
+    steward = users["steward"]
+    original = services.external_identity_link
+
+    def refuse_k4(**kwargs):  # the customer is written, then its id link is refused
+        if kwargs["external_id"] == "K-4":
+            raise ValidationError({"external_id": "This external ID is already linked to a customer."})
+        return original(**kwargs)
+
+    monkeypatch.setattr(run.services, "external_identity_link", refuse_k4)
+    job = _run(steward, _mapped(steward, north))
+    assert job.status == "finished" and job.counts["rejected"] == 2 and job.counts["created"] == 2
+    assert not Customer.objects.filter(family_name="Hopper").exists()  # rolled back with its row
+    assert not Customer.history.filter(family_name="Hopper").exists()
+    problem = job.problems.get(line=5)
+    assert "already linked" in problem.message and (problem.column, problem.value) == ("Kundennummer", "K-4")
