@@ -109,3 +109,20 @@ def test_the_import_pages_do_not_exist_for_other_roles(client, users, role):
     assert client.get(reverse("customers:imports")).status_code == 404
     assert client.get(reverse("customers:import_new")).status_code == 404
     assert "Imports" not in client.get(reverse("home")).content.decode()
+
+
+def test_an_orders_file_needs_no_team_and_is_mapped_to_order_fields(client, users):
+    client.force_login(users["steward"])
+    orders = b"customer_id,order_number,date,sku,qty,price\nK-1,B-1,2025-01-02,X,1,3.50\n"
+    response = client.post(reverse("customers:import_new"), {
+        "file": SimpleUploadedFile("orders.csv", orders), "source": "shop-de", "kind": "orders"})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.kind == "orders" and job.team is None
+    page = client.get(reverse("customers:import", args=[job.pk])).content.decode()
+    assert "customer&#x27;s id in the source (required)" in page and 'value="unit_price" selected' in page
+
+
+def test_a_customers_file_without_a_team_is_refused_on_the_team_field(client, users, north, south):
+    client.force_login(users["steward"])
+    response = _upload(client, SHOP.encode("cp1252"))
+    assert response.status_code == 200 and response.context["form"].errors["team"]
