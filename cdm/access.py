@@ -137,7 +137,7 @@ ROLES: dict[str, Role] = {
                      "customers.view_duplicatecandidate", "customers.change_duplicatecandidate",
                      "customers.view_merge", "customers.view_qualitysnapshot", "customers.view_matchmodel",
                      "customers.view_automergerule", "customers.view_sourcesystem",
-                     "customers.view_skippedchange"),
+                     "customers.view_skippedchange", "customers.import_customers", "customers.view_importjob"),
     ),
     ADMIN: Role(name=ADMIN, see=_NOT_SENSITIVE, edit=_NOT_SENSITIVE, scope="all", staff=True, extra_perms=("*",)),
 }

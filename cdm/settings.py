@@ -270,6 +270,8 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
+# The largest file a steward may upload to the import (bytes).
+CDM_IMPORT_MAX_BYTES = env_int("CDM_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 # Customers with no activity, order, request or edit for this many days are archived (3 years).
 CDM_ARCHIVE_AFTER_DAYS = int(os.environ.get("CDM_ARCHIVE_AFTER_DAYS", str(3 * 365)))
 # Keyed hash for exact lookups of encrypted values (national ID); its own key, never SECRET_KEY.

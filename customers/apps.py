@@ -12,3 +12,4 @@ class CustomersConfig(AppConfig):
         # Per-customer grants (guardian's direct-FK rows) take part in every user's rights.
         access.register_object_rights(CUSTOMER_GRANTS)
         events.subscribe("service_request.closed", tasks.on_service_request_closed)
+        events.subscribe("import.queued", tasks.on_import_queued)

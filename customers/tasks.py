@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from cdm.access import SYSTEM
-from customers import services
+from customers import imports, services
 
 
 # Safe to run twice: archived customers are no longer candidates, so acks_late can redeliver it.
@@ -50,3 +50,15 @@ def customer_quality_refresh() -> dict:
 def attribute_values_standardise() -> dict:
     """List-typed attribute values stored as the allowed value their synonym stands for; counts per attribute."""
     return services.attribute_values_standardise(by=SYSTEM)
+
+
+# Safe to redeliver: a finished import is left alone, a running one goes on from its last saved chunk.
+@shared_task(acks_late=True)
+def import_job_run(job_id: int) -> str:
+    """A steward's file import, chunk by chunk (customers.imports.jobs)."""
+    return imports.import_job_run(job_id=job_id, by=SYSTEM).status
+
+
+def on_import_queued(*, event: str, job_id: int) -> None:
+    """cdm.events handler: a queued import goes to a worker (in-process without a broker)."""
+    import_job_run.delay(job_id)

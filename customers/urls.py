@@ -20,6 +20,14 @@ urlpatterns = [
     path("quality/", views.quality_dashboard, name="quality"),
     path("quality/trend.csv", views.quality_trend_csv, name="quality_trend_csv"),
     path("quality/<slug:figure>/", views.quality_figure, name="quality_figure"),
+    # File imports (stewards, admins): before "<customer_number>/", which would take "imports".
+    path("imports/", views.import_list, name="imports"),
+    path("imports/new/", views.import_new, name="import_new"),
+    path("imports/<int:pk>/", views.import_detail, name="import"),
+    path("imports/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/undo/", views.import_undo, name="import_undo"),
+    path("imports/<int:pk>/rejected.csv", views.import_rejected_csv, name="import_rejected_csv"),
     # follow_merged: a merged customer's page redirects to the survivor's.
     path("<str:customer_number>/", views.follow_merged(views.customer_detail), name="detail"),
     path("<str:customer_number>/requests/", views.service_requests, name="service_requests"),

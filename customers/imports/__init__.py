@@ -6,3 +6,22 @@ the writes through customers.services, one savepoint per row so a bad row never 
 
 from customers.imports.mapping import FIELD_SYNONYMS, ID_COLUMNS, Mapping, map_headers  # noqa: F401
 from customers.imports.run import ImportReport, RowProblem, customers_import  # noqa: F401
+from customers.imports.jobs import (  # noqa: F401
+    IMPORT_PERM,
+    import_allowed,
+    import_job_cancel,
+    import_job_create,
+    import_job_dry_run,
+    import_job_get,
+    import_job_list,
+    import_job_map,
+    import_job_problems,
+    import_job_progress,
+    import_job_rejected_rows,
+    import_job_run,
+    import_job_same_file,
+    import_job_start,
+    import_job_undo,
+    import_job_undoable,
+)
+from customers.imports.parsing import ParsedFile, file_parse  # noqa: F401

@@ -80,3 +80,100 @@ def map_headers(headers: list[str], *, overrides: dict[str, str] | None = None, 
         raise ValidationError(errors)
     return Mapping(fields=fields, id_column=id_column or "",
                    unused=[h for h in headers if h not in fields and h != id_column])
+
+
+# --- the browser's mapping step: every kind of file, a target per column ---------------------------------
+
+SKIP = ""
+EXTERNAL_ID = "external_id"  # customers: the row's own id in the source
+CUSTOMER_ID = "customer_external_id"  # orders, activities: the customer's id in the source
+PROPERTY = "property"  # activities: a property named like the column
+
+# kind -> {target: synonyms}; the customers' fields are FIELD_SYNONYMS.
+KIND_TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "customers": {EXTERNAL_ID: (*ID_COLUMNS, "customerid", "customerno", "customernumber", "clientid", "kundennummer",
+                                "kundennr", "kundenid", "numeroclient", "idcliente"),
+                  **FIELD_SYNONYMS},
+    "orders": {
+        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "buyerid",
+                      "kundennummer", "kundennr"),
+        "order_number": ("ordernumber", "orderid", "orderno", "order", "reference", "invoice"),
+        "placed_at": ("placedat", "placed", "orderdate", "date", "created", "createdat"),
+        "sku": ("sku", "productcode", "product", "item", "itemcode", "article"),
+        "description": ("description", "productname", "itemname", "name"),
+        "quantity": ("quantity", "qty", "count", "units"),
+        "unit_price": ("unitprice", "price", "amount", "priceeach"),
+        "currency": ("currency", "cur"),
+        "status": ("status", "orderstatus"),
+        "channel": ("channel", "saleschannel"),
+    },
+    "activities": {
+        CUSTOMER_ID: ("customerid", "customer", "customerexternalid", "customerno", "clientid", "userid",
+                      "kundennummer", "kundennr"),
+        "kind": ("kind", "event", "eventtype", "type", "activity"),
+        "occurred_at": ("occurredat", "time", "timestamp", "date", "when", "at"),
+        PROPERTY: (),
+    },
+}
+# Targets a file of the kind must fill.
+REQUIRED_TARGETS = {
+    "customers": (EXTERNAL_ID, "family_name"),
+    "orders": (CUSTOMER_ID, "order_number", "placed_at", "sku", "unit_price"),
+    "activities": (CUSTOMER_ID, "kind", "occurred_at"),
+}
+
+
+def target_label(target: str) -> str:
+    return {SKIP: _("(not imported)"), EXTERNAL_ID: _("id in the source (required)"),
+            CUSTOMER_ID: _("customer's id in the source (required)"),
+            PROPERTY: _("property (named like the column)")}.get(
+        target, re.sub(r"(\D)(\d)", r"\1 \2", target.replace("_", " ")))
+
+
+def mapping_suggest(headers: list[str], kind: str, saved: dict[str, str] | None = None) -> dict[str, str]:
+    """column -> target: what the source's last mapping said for a column of that name, else by name and synonym
+    (each target once, the first column wins); the rest not imported (activities: kept as properties)."""
+    saved = saved or {}
+    targets = KIND_TARGETS[kind]
+    by_key = {syn: name for name, syns in targets.items() for syn in (*syns, _key(name)) if name != PROPERTY}
+    suggested: dict[str, str] = {}
+    taken = set()
+    for header in headers:
+        if header in saved and (saved[header] in targets or saved[header] == SKIP):
+            target = saved[header]
+        else:
+            target = by_key.get(_key(header), PROPERTY if kind == "activities" else SKIP)
+        if target in taken and target != PROPERTY:
+            target = SKIP
+        if target:
+            taken.add(target)
+        suggested[header] = target
+    return suggested
+
+
+def mapping_check(mapping: dict[str, str], kind: str) -> None:
+    """A ValidationError keyed by column when a target is unknown or filled twice, or a required one is missing."""
+    targets = KIND_TARGETS[kind]
+    errors: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for column, target in mapping.items():
+        if target and target not in targets:
+            errors.setdefault(column, []).append(_("There is no field %(field)s.") % {"field": target})
+        elif target and target != PROPERTY:
+            if target in seen:
+                errors.setdefault(column, []).append(_("%(other)s already fills %(field)s: choose one column.") % {
+                    "other": seen[target], "field": target_label(target)})
+            seen[target] = column
+    missing = [t for t in REQUIRED_TARGETS[kind] if t not in seen]
+    if missing:
+        errors.setdefault("__all__", []).append(_("Say which column holds: %(fields)s.") % {
+            "fields": ", ".join(target_label(t) for t in missing)})
+    if errors:
+        raise ValidationError(errors)
+
+
+def mapping_for_customers(mapping: dict[str, str], headers: list[str]) -> Mapping:
+    """The browser's column -> target for a customers file as the Mapping customer_import_row takes."""
+    id_column = next(c for c, t in mapping.items() if t == EXTERNAL_ID)
+    fields = {c: t for c, t in mapping.items() if t and t != EXTERNAL_ID}
+    return Mapping(fields=fields, id_column=id_column, unused=[h for h in headers if h not in fields and h != id_column])

@@ -34,6 +34,7 @@ class RowProblem:
     column: str
     message: str
     rejected: bool = False
+    value: str = ""
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ImportReport:
     counts: Counter = field(default_factory=Counter)  # created, updated, unchanged, matched, rejected
     problems: list[RowProblem] = field(default_factory=list)
     unused_columns: list[str] = field(default_factory=list)
+    created: list = field(default_factory=list)  # the customers the import created (an undo needs them)
 
     def add(self, problem: RowProblem) -> None:
         self.counts["problems"] += 1
@@ -65,13 +67,13 @@ def _clean(data: dict, line: int, columns: dict[str, str], report: ImportReport)
             bad = exc.message_dict
         if "family_name" in bad:
             report.add(RowProblem(line, columns.get("family_name", "family_name"), "; ".join(bad["family_name"]),
-                                  rejected=True))
+                                  rejected=True, value=str(data.get("family_name", ""))))
             return None
         for name, messages in bad.items():
             if name in data:
-                data.pop(name)
+                value = data.pop(name)
                 report.counts["left_out"] += 1
-                report.add(RowProblem(line, columns.get(name, name), "; ".join(messages)))
+                report.add(RowProblem(line, columns.get(name, name), "; ".join(messages), value=str(value)))
             else:  # a derived check (the address) failing on what is left: drop the address fields it names
                 report.add(RowProblem(line, name, "; ".join(messages)))
                 return None
@@ -95,7 +97,7 @@ def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: st
     if not data.get("family_name") or not any(data.get(f) for f in IDENTIFYING):
         report.add(RowProblem(line, columns.get("family_name", "family_name"), _(
             "No usable identity: a row needs a family name and one of given name, e-mail, phone, birth date."),
-            rejected=True))
+            rejected=True, value=str(raw.get("family_name", ""))))
         return "rejected"
     fields = {f: raw[f] for f in raw if f in data}  # the services normalise again, from what the file said
     link = ExternalIdentity.objects.filter(system=source, external_id=external_id).select_related("customer").first()
@@ -114,7 +116,32 @@ def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: st
                                         review_origin="import" if resolve else None,
                                         source=Customer.Source.IMPORT, **fields)
     services.external_identity_link(customer=customer, system=source, external_id=external_id, by=by)
+    report.created.append(customer)
     return "matched" if getattr(customer, "raised_for_review", False) else "created"
+
+
+def rejection_report(exc: ValidationError, *, line: int, values: dict, columns: dict[str, str],
+                     report: ImportReport) -> str:
+    """A row a service refused: each message under the column the user should fix."""
+    for name, messages in exc.message_dict.items():
+        column = columns.get(name, name)
+        report.add(RowProblem(line, column, "; ".join(messages), rejected=True, value=str(values.get(column, ""))))
+    return "rejected"
+
+
+def customer_import_row_reported(*, values: dict, line: int, mapping: Mapping, source: str, team, resolve: bool, by,
+                                 report: ImportReport) -> str:
+    """customer_import_row, a refused row reported rather than raised, its outcome counted."""
+    report.counts["rows"] += 1
+    try:
+        outcome = customer_import_row(values=values, line=line, mapping=mapping, source=source, team=team,
+                                      resolve=resolve, by=by, report=report)
+    except ValidationError as exc:
+        outcome = rejection_report(exc, line=line, values=values, report=report,
+                                   columns={"external_id": mapping.id_column,
+                                            **{f: c for c, f in mapping.fields.items()}})
+    report.counts[outcome] += 1
+    return outcome
 
 
 @use_case(atomic=False)
@@ -125,16 +152,8 @@ def customers_import(*, rows, mapping: Mapping, source: str, team, by, resolve: 
         raise ValidationError({"source": _("Name the system the file comes from.")})
     report = ImportReport(source=source, unused_columns=mapping.unused)
     for line, values in enumerate(rows, start=2):  # line 1 is the header
-        report.counts["rows"] += 1
-        try:
-            outcome = customer_import_row(values=values, line=line, mapping=mapping, source=source, team=team,
-                                          resolve=resolve, by=by, report=report)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                column = next((c for c, f in mapping.fields.items() if f == name), name)
-                report.add(RowProblem(line, column, "; ".join(messages), rejected=True))
-            outcome = "rejected"
-        report.counts[outcome] += 1
+        customer_import_row_reported(values=values, line=line, mapping=mapping, source=source, team=team,
+                                     resolve=resolve, by=by, report=report)
     audit_record(by=by, action="customer.import", object_type="import", object_id=source,
                  object_repr=f"import from {source}", reason=report.summary())
     return report

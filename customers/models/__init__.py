@@ -22,6 +22,13 @@ from customers.models.customers import (  # noqa: F401
 from customers.models.identity import (  # noqa: F401
     ExternalIdentity,
 )
+from customers.models.imports import (  # noqa: F401
+    ImportCreated,
+    ImportFile,
+    ImportJob,
+    ImportProblem,
+    ImportSource,
+)
 from customers.models.matching import (  # noqa: F401
     AutoMergeRule,
     DuplicateCandidate,

@@ -22,6 +22,15 @@ from customers.views.duplicates import (  # noqa: F401
     duplicate_queue,
     merge_detail,
 )
+from customers.views.imports import (  # noqa: F401
+    import_cancel,
+    import_detail,
+    import_list,
+    import_new,
+    import_progress,
+    import_rejected_csv,
+    import_undo,
+)
 from customers.views.service_desk import (  # noqa: F401
     DESK_ANCHORS,
     DESK_MODELS,

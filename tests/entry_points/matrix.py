@@ -571,6 +571,70 @@ SITE.update({
 })
 
 
+# --- file imports (issue 11 §3) ---------------------------------------------------------------------
+
+IMPORT_CSV = b"id;surname;given name;email\nM-1;Importmatrix;Ada;ada.importmatrix@example.org\nM-2;;;\n"
+
+
+def _import_job(world, status="draft"):
+    """An uploaded file of the target customer's team (cached on the world): draft, or run to `status`."""
+    from customers import imports
+
+    key = f"_import_{status}"
+    if key not in world.__dict__:
+        job = imports.import_job_create(by=SYSTEM, file_name="matrix.csv", content=IMPORT_CSV, source=f"matrix-{status}",
+                                        kind="customers", team=world.north)
+        if status != "draft":
+            imports.import_job_start(job=job, by=SYSTEM, queue=False)
+            if status == "running":
+                type(job).objects.filter(pk=job.pk).update(status="running")
+            else:
+                imports.import_job_run(job_id=job.pk, by=SYSTEM)
+        job.refresh_from_db()
+        world.__dict__[key] = job
+    return world.__dict__[key]
+
+
+def _import_status(status):
+    return lambda world: type(_import_job(world, status)).objects.get(pk=_import_job(world, status).pk).status
+
+
+def _import_upload(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("upload.csv", IMPORT_CSV), "source": "matrix-upload", "kind": "customers",
+            "team": world.north.pk}
+
+
+def _import_uploads(world):
+    from customers.models import ImportJob
+
+    return ImportJob.objects.filter(source__name="matrix-upload").count()
+
+
+def _import_mapping(world):
+    job = _import_job(world)
+    return {**{f"col-{i}": job.mapping[h] for i, h in enumerate(job.headers)}, "action": "dry_run"}
+
+
+SITE.update({
+    "customers:imports": Entry(get=STEWARDS_ONLY_GET, setup=_import_job),
+    "customers:import_new": Entry(get=STEWARDS_ONLY_GET, post=STEWARDS_ONLY_POST, data=_import_upload,
+                                  effect=_import_uploads),
+    # POST: the mapping saved and a dry run made.
+    "customers:import": Entry(args=lambda w: [_import_job(w).pk], get=STEWARDS_ONLY_GET, post=STEWARDS_ONLY_POST,
+                              data=_import_mapping, effect=_import_status("draft")),
+    "customers:import_progress": Entry(args=lambda w: [_import_job(w, "running").pk], get=STEWARDS_ONLY_GET,
+                                       htmx=True),
+    "customers:import_cancel": Entry(args=lambda w: [_import_job(w, "running").pk], get=POST_ONLY,
+                                     post=STEWARDS_ONLY_POST, data=lambda w: {}, effect=_import_status("running")),
+    "customers:import_undo": Entry(args=lambda w: [_import_job(w, "finished").pk], get=STEWARDS_ONLY_GET,
+                                   post=STEWARDS_ONLY_POST, data=lambda w: {}, effect=_import_status("finished")),
+    "customers:import_rejected_csv": Entry(args=lambda w: [_import_job(w, "finished").pk], get=STEWARDS_ONLY_GET,
+                                           crawl=False),
+})
+
+
 # --- the admin, per registered model ---------------------------------------------------------------
 
 KINDS = ("changelist", "add", "change", "history", "delete")

@@ -9,8 +9,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cdm.access import SYSTEM
-from customers import demo, services
-from customers.models import AutoMergeRule
+from customers import demo, imports, services
+from customers.models import AutoMergeRule, ImportJob
+
+# One small finished import for the stewards' import page: two rows rejected, one value left out.
+DEMO_IMPORT = """id;First name;Surname;E-mail;Phone;Date of birth;City;Country
+NL-1001;Sanne;de Vries;sanne.devries@example.nl;+31 20 555 0101;1988-04-12;Amsterdam;NL
+NL-1002;Daan;Bakker;daan.bakker@example.nl;;1979-11-30;Utrecht;NL
+NL-1003;Lotte;Visser;lotte@@example.nl;+31 30 555 0199;;Utrecht;NL
+NL-1004;;;nobody@example.nl;;;Rotterdam;NL
+NL-1005;Bram;Smit;bram.smit@example.nl;;31/02/1990;Eindhoven;NL
+NL-1006;Emma;;;;;Den Haag;NL
+"""
 
 
 class Command(BaseCommand):
@@ -69,6 +79,8 @@ class Command(BaseCommand):
                 "DEBUG is off: demo users are never created with DEBUG off (their password is public). "
                 "Create real accounts with `manage.py createsuperuser` and the admin."))
             return
+        # The demo steward's one finished import, to look at on the import page (after the demo users: it is theirs).
+        _demo_import(out)
         # Agents and marketers work on the service pages; stewards and admins start in the admin.
         headers = ("username", "role", "team", "start at")
         rows = [(u.username, u.role, u.team or "all teams", demo.start_url(u.role)) for u in result.users]
@@ -98,3 +110,21 @@ def _print_demo_tokens(out) -> None:
     base = (getattr(settings, "CDM_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")
     out(f'  curl -H "Authorization: Bearer {issued[0][1]}" "{base}/api/v1/customers/?q=smith"')
     out(f"  The API's documentation: {base}/api/docs/")
+
+
+def _demo_import(out) -> None:
+    """Idempotent: the newsletter file is imported once, through the same services as a steward's upload."""
+    from cdm.models import Team
+    from django.contrib.auth import get_user_model
+
+    if ImportJob.objects.filter(source__name="newsletter").exists() or not Team.objects.exists():
+        return
+    by = get_user_model().objects.filter(username="steward").first() or SYSTEM
+    job = imports.import_job_create(by=by, file_name="newsletter-signups.csv", content=DEMO_IMPORT.encode("cp1252"),
+                                    source="newsletter", kind="customers", team=Team.objects.order_by("name").first())
+    job = imports.import_job_map(job=job, mapping=job.mapping, by=by)
+    imports.import_job_start(job=job, by=by, queue=False)
+    job = imports.import_job_run(job_id=job.pk, by=by)
+    c = job.counts
+    out(f"Demo import {job.file_name}: {c.get('created', 0) + c.get('matched', 0)} created, "
+        f"{c.get('rejected', 0)} rejected (see Imports).")
