@@ -32,7 +32,7 @@ from customers.imports.mapping import (
     mapping_for_customers,
     mapping_suggest,
 )
-from customers.imports.parsing import file_parse
+from customers.imports.parsing import file_parse, spreadsheet_safe
 from customers.imports.run import ImportReport, customer_import_row_reported, rejection_report
 from customers.imports.transactional import activity_import_row, order_import_row
 from customers.models import (
@@ -106,7 +106,7 @@ def import_job_rejected_rows(job: ImportJob) -> list[list[str]]:
     for row in job.file.rows:
         if row[0] in reasons:
             rows.append([*row[1:], "; ".join(reasons[row[0]])])
-    return rows
+    return [[spreadsheet_safe(cell) for cell in row] for row in rows]  # no formula runs when it is opened
 
 
 # --- writes --------------------------------------------------------------------------------------------

@@ -85,10 +85,25 @@ def _headers(raw: list, name: str) -> list[str]:
     return headers
 
 
+# A cell a spreadsheet would run as a formula (CSV injection); CDM's own CSVs quote it with a leading ' (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """`value` for a CSV that a spreadsheet opens: a formula-like cell quoted, so it shows as text."""
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def spreadsheet_unquote(value: str) -> str:
+    """The value spreadsheet_safe quoted: a CSV CDM gave out (rejected rows), fixed and uploaded again."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def _rows(records, width: int) -> list[list]:
     rows = []
     for line, record in enumerate(records, start=2):
-        values = [v.strip() for v in record[:width]] + [""] * (width - len(record))
+        values = [spreadsheet_unquote(v.strip()) for v in record[:width]] + [""] * (width - len(record))
         if any(values):
             rows.append([line, *values])
     return rows

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cdm.services import audit_record
 from cdm.use_cases import use_case
 from customers import services
+from customers.services.sync import Stamp, skipped_changes_record, sync_filter
 from customers.imports.mapping import FIELD_SYNONYMS, Mapping
 from customers.models import Customer, ExternalIdentity
 from customers.normalize import normalize_customer_data, normalize_text
@@ -100,20 +101,23 @@ def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: st
             rejected=True, value=str(raw.get("family_name", ""))))
         return "rejected"
     fields = {f: raw[f] for f in raw if f in data}  # the services normalise again, from what the file said
+    stamp = Stamp.of(source)
     link = ExternalIdentity.objects.filter(system=source, external_id=external_id).select_related("customer").first()
     if link is not None:
         customer = link.customer
         while customer.status == Customer.Status.MERGED and customer.merged_into_id:
             customer = customer.merged_into
         stored = {f: getattr(customer, f) for f in data if hasattr(customer, f)}
-        changes = {f: fields[f] for f in fields if stored.get(f) != data.get(f)}
+        # The two-way sync rules: a field another system of higher priority set keeps its value (recorded).
+        changes, skipped = sync_filter(customer, {f: fields[f] for f in fields if stored.get(f) != data.get(f)}, stamp)
+        skipped_changes_record(customer, fields, skipped, stamp)
         if not changes:
             return "unchanged"
-        services.customer_update(customer=customer, by=by, version=customer.version,
+        services.customer_update(customer=customer, by=by, version=customer.version, stamp=stamp,
                                  reason=_("Import from %(source)s") % {"source": source}, **changes)
         return "updated"
     customer = services.customer_create(by=by, team=team, reason=_("Import from %(source)s") % {"source": source},
-                                        review_origin="import" if resolve else None,
+                                        review_origin="import" if resolve else None, stamp=stamp,
                                         source=Customer.Source.IMPORT, **fields)
     services.external_identity_link(customer=customer, system=source, external_id=external_id, by=by)
     report.created.append(customer)

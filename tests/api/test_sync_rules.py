@@ -111,3 +111,23 @@ def test_now_is_the_default_time(api):
     created = api.put(URL + "S-2", {"family_name": "Hopper", "email": "a@example.org"}, format="json")
     customer = Customer.objects.get(customer_number=created.json()["customer_number"])
     assert datetime.datetime.fromisoformat(customer.field_sources["email"][1]) >= before - datetime.timedelta(seconds=1)
+
+
+def test_an_import_follows_the_same_rules(users):
+    """A file from a lower-priority system does not overwrite what a higher one set; the skip is recorded."""
+    from customers.imports import customers_import, map_headers
+
+    SourceSystemFactory(system="legacy", priorities={"contact": 10})
+    from tests.factories import CustomerFactory, TeamFactory
+
+    team = TeamFactory(name="North")
+    customer = CustomerFactory(team=team, family_name="Hopper", given_name="Grace", email="grace@example.org")
+    ExternalIdentityFactory(customer=customer, system="legacy", external_id="L-1")
+    rows = [{"id": "L-1", "last name": "Hopper", "first name": "Gracie", "email": "old.grace@example.org"}]
+    report = customers_import(rows=rows, mapping=map_headers(list(rows[0])), source="legacy", team=team,
+                              by=users["steward"])
+    customer.refresh_from_db()
+    assert report.counts["updated"] == 1
+    assert customer.email == "grace@example.org"  # contact: legacy (10) below edits in CDM (50)
+    assert customer.given_name == "Gracie"  # identity: equal priority, the newer change wins
+    assert SkippedChange.objects.get(customer=customer, system="legacy").field == "email"

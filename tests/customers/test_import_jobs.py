@@ -300,3 +300,20 @@ def test_a_row_refused_halfway_leaves_no_half_customer_and_the_rest_is_imported(
     assert not Customer.history.filter(family_name="Hopper").exists()
     problem = job.problems.get(line=5)
     assert "already linked" in problem.message and (problem.column, problem.value) == ("Kundennummer", "K-4")
+
+
+def test_the_rejected_rows_csv_runs_no_formula_and_round_trips(users, north):
+    """A rejected cell like =HYPERLINK(...) or +49... is quoted with ' (a spreadsheet shows it as text); uploaded
+    again, the quote is gone and the value is the one the file had."""
+    steward = users["steward"]
+    text = ("Kundennummer;Vorname;Nachname;E-Mail;Telefon;Geburtsdatum;Straße;PLZ;Ort;Land\n"
+            'K-9;=HYPERLINK("http://evil.example");;x@example.de;+49 30 7654321;;;;;DE\n')
+    job = _run(steward, _mapped(steward, north, text=text))
+    rows = imports.import_job_rejected_rows(job)
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")" and rows[1][4] == "'+49 30 7654321"
+    rows[1][1:3] = ["Nora", "Niemand"]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    fixed = _run(steward, _upload(steward, out.getvalue(), encoding="utf-8", name="again.csv", team=north))
+    assert fixed.counts["created"] == 1
+    assert Customer.objects.get(family_name="Niemand").phone == "+49307654321"
