@@ -145,3 +145,7 @@ class KeyCanary(models.Model):
 
     def __str__(self):
         return f"key canary {self.name}"
+
+
+# Outbound webhooks and the transactional outbox (cdm/webhooks/).
+from cdm.webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401
