@@ -240,3 +240,4 @@ class AuditEventAdmin(ReadOnlyAdminMixin, CdmModelAdmin):
 
 # The user and group admin need the mixins above.
 from cdm import admin_users  # noqa: F401
+from cdm.webhooks import admin as webhooks_admin  # noqa: E402,F401

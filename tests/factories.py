@@ -383,3 +383,23 @@ class MatchModelFactory(factory.django.DjangoModelFactory):
         params = MatchParameters.defaults()
         params.trained_on = {"pairs": 1000, "labels": 0, "iterations": 5}
         return save_parameters(params)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An endpoint as an admin saves it (cdm.webhooks.services.webhook_endpoint_save, which sets its secret)."""
+
+    class Meta:
+        model = "cdm.WebhookEndpoint"
+
+    name = factory.Sequence(lambda n: f"Hook {n}")
+    url = "https://hooks.example.com/cdm"
+    event_types = factory.LazyFunction(lambda: ["customer.created", "customer.updated"])
+    role = access.MARKETING
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from cdm.webhooks.services import webhook_endpoint_save
+
+        endpoint = model_class(**kwargs)
+        webhook_endpoint_save(endpoint=endpoint, by=SYSTEM)
+        return endpoint

@@ -527,6 +527,10 @@ ADMIN_MODELS: dict[str, dict] = {
     "axes.accessfailurelog": admin_model(steward=NONE, admin={"*": OK, "add": DENIED}),
     "cdm.team": admin_model(steward=VIEW_ONLY, admin=NO_DELETE),
     "cdm.auditevent": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
+    # Webhooks are the admins' alone: stewards see none of it. Deliveries and the outbox are logs.
+    "cdm.webhookendpoint": admin_model(steward=NONE, admin=OK),
+    "cdm.webhookdelivery": admin_model(steward=NONE, admin=VIEW_ONLY),
+    "cdm.outboxevent": admin_model(steward=NONE, admin=VIEW_ONLY),
     "customers.customer": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.servicerequest": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.productholding": admin_model(steward=NO_DELETE, admin=NO_DELETE),
