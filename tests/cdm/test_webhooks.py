@@ -395,3 +395,38 @@ def test_a_slow_receiver_does_not_slow_the_save(receiver, north, settings):
             thread.join(10)
     assert WebhookDelivery.objects.filter(status="succeeded").count() >= 1
     assert any(json.loads(r.body)["data"].get("city") == "Leeds" for r in receiver.received)
+
+
+# --- the docs and the demo ---------------------------------------------------------------------
+
+def _readme_verifier():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text.split("**Verifying a signature**", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 (our own README)
+    return namespace["verify"]
+
+
+@pytest.mark.django_db
+def test_the_readme_verifier_accepts_a_real_delivery_and_refuses_a_changed_body(receiver, customer):
+    verify = _readme_verifier()
+    _endpoint, secret = endpoint_new(receiver.url)
+    customer_services.customer_update(customer=customer, by=SYSTEM, version=customer.version, city="Leeds")
+    tasks.webhooks_relay()
+    (got,) = receiver.received
+    assert verify(secret, got.headers, got.body) is True
+    assert verify(secret, got.headers, got.body.replace(b"Leeds", b"Paris")) is False
+    assert verify(signing.secret_new(), got.headers, got.body) is False
+
+
+@pytest.mark.django_db
+def test_the_demo_has_one_disabled_webhook_endpoint(settings):
+    from customers.demo.webhooks import webhook_demo_ensure
+
+    webhook_demo_ensure()
+    webhook_demo_ensure()
+    (endpoint,) = WebhookEndpoint.objects.all()
+    assert endpoint.status == "disabled" and "Demo" in endpoint.name
