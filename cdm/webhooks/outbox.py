@@ -41,7 +41,7 @@ _origin: ContextVar[str] = ContextVar("cdm_webhooks_origin", default="")
 @contextlib.contextmanager
 def origin(system: str):
     """Mark the changes made inside as coming from `system` (slug, as ExternalIdentity.system)."""
-    token = _origin.set(system or "")
+    token = _origin.set((system or "").strip().lower())
     try:
         yield
     finally:
@@ -76,7 +76,8 @@ def outbox_record(event_type: str, *, object_type: str = "", object_id: str = ""
                   fields: dict | None = None, origin_system: str | None = None) -> OutboxEvent | None:
     """Write one event row in the current transaction (see the module doc); None when nobody subscribes.
 
-    `fields` may be a callable returning the groups, so a caller builds its snapshot only when needed.
+    Only the field groups some subscriber may receive are stored. `fields` may be a callable taking those
+    groups and returning {group: {field: value}}, so a caller reads (and decrypts) only what is needed.
     """
     return (outbox_record_many(event_type, [dict(object_type=object_type, object_id=object_id, data=data,
                                                  fields=fields)], origin_system=origin_system) or [None])[0]
@@ -90,19 +91,21 @@ def outbox_record_many(event_type: str, events: list[dict], *, origin_system: st
     if not endpoints:
         # Nobody could ever receive it: an endpoint created later starts with later events.
         return []
-    wants_sensitive = any(FG.SENSITIVE in e.allowed_groups() for e in endpoints)
+    wanted = frozenset().union(*(e.allowed_groups() for e in endpoints))
     system = current_origin() if origin_system is None else origin_system
     now = timezone.now()
     rows = []
     for event in events:
         fields = event.get("fields") or {}
-        fields = dict(fields() if callable(fields) else fields)
+        fields = fields(wanted) if callable(fields) else fields
+        # What no endpoint may receive is not kept, not even for a while.
+        fields = {group: values for group, values in fields.items() if group in wanted}
         sensitive = fields.pop(FG.SENSITIVE, None)
         rows.append(OutboxEvent(
             type=event_type, occurred_at=now, object_type=event.get("object_type", ""),
             object_id=str(event.get("object_id", "")),
             payload=json_safe({"data": event.get("data") or {}, "fields": fields}),
-            sensitive=json.dumps(json_safe(sensitive)) if sensitive and wants_sensitive else "",
+            sensitive=json.dumps(json_safe(sensitive)) if sensitive else "",
             origin_system=system or ""))
     OutboxEvent.objects.bulk_create(rows)
     relay_on_commit()

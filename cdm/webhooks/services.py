@@ -231,6 +231,7 @@ def webhooks_retry_due(*, by) -> list[int]:
 
 def endpoint_clean(endpoint: WebhookEndpoint) -> None:
     errors = {}
+    endpoint.system = (endpoint.system or "").strip().lower()  # as ExternalIdentity.system is stored
     try:
         http.url_check(endpoint.url)
     except ValidationError as exc:

@@ -25,16 +25,17 @@ def _value(customer: Customer, name: str):
     return getattr(customer, name)
 
 
-def customer_fields(customer: Customer) -> dict[str, dict]:
-    """{field group: {field: value}} of `customer`'s master data (cdm.access.CUSTOMER_FIELDS)."""
+def customer_fields(customer: Customer, groups=None) -> dict[str, dict]:
+    """{field group: {field: value}} of `customer`'s master data (cdm.access.CUSTOMER_FIELDS), only `groups`
+    if given (sensitive fields are read, and decrypted, only when some endpoint may receive them)."""
     return {group: {name: _value(customer, name) for name in names}
-            for group, names in access.CUSTOMER_FIELDS.items()}
+            for group, names in access.CUSTOMER_FIELDS.items() if groups is None or group in groups}
 
 
 def _event(customer: Customer, data: dict | None = None) -> dict:
     return dict(object_type="customers.customer", object_id=str(customer.pk),
                 data={"customer_number": customer.customer_number, **(data or {})},
-                fields=lambda: customer_fields(customer))
+                fields=lambda groups: customer_fields(customer, groups))
 
 
 def customer_event_record(event_type: str, customer: Customer, *, data: dict | None = None) -> None:
