@@ -6,7 +6,7 @@ from cdm.access import MARKETING, SYSTEM
 from cdm.models import WebhookEndpoint
 from cdm.webhooks.services import webhook_endpoint_save
 
-DEMO_NAME = "Demo endpoint (disabled: 127.0.0.1:9 receives nothing)"
+DEMO_NAME = "Demo endpoint (disabled: sends nothing)"
 
 
 def webhook_demo_ensure(log=None) -> None:
