@@ -13,7 +13,6 @@ import logging
 import random
 import time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import mail_admins, send_mail
