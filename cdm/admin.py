@@ -241,3 +241,4 @@ class AuditEventAdmin(ReadOnlyAdminMixin, CdmModelAdmin):
 # The user and group admin need the mixins above.
 from cdm import admin_users  # noqa: F401
 from cdm.api import admin as api_admin  # noqa: F401, E402
+from cdm.webhooks import admin as webhooks_admin  # noqa: E402,F401

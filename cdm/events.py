@@ -1,8 +1,9 @@
 """What happened, announced once it is committed: the one way follow-up work leaves a service.
 
 A service says `emit("service_request.closed", request_id=..., send_survey=True)`; apps subscribe
-handlers in their AppConfig.ready() (customers queues the survey e-mail; webhooks will subscribe
-to every event). Handlers run after the transaction commits, never for a rolled-back write, with
+handlers in their AppConfig.ready() (customers queues the survey e-mail). Webhooks do not listen
+here: an on-commit handler is lost if the process dies or the broker is down right after the commit,
+so their events are written in the transaction itself (cdm.webhooks.outbox_record). Handlers run after the transaction commits, never for a rolled-back write, with
 the payload as plain JSON-safe values (ids, not objects), so a handler may hand it to a Celery task.
 Services therefore import no task, and cdm knows no app.
 """

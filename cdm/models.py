@@ -149,3 +149,5 @@ class KeyCanary(models.Model):
 
 # The API's tokens and stored idempotent results live with the API (cdm/api/models.py).
 from cdm.api.models import ApiToken, IdempotencyRecord  # noqa: E402, F401
+# Outbound webhooks and the transactional outbox (cdm/webhooks/).
+from cdm.webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401

@@ -325,6 +325,18 @@ CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = datetime.timedelta(days=int(os.environ.get("CDM_TASK_RESULT_DAYS", "14")))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Outbound webhooks (cdm/webhooks/). After a commit that wrote outbox events the relay is asked to run:
+# "task" enqueues it (with a broker), "thread" runs it in a daemon thread (no broker: an eager task would
+# wait on the destination inside the request), "off" leaves it to the periodic relay.
+CDM_WEBHOOKS_RELAY_ON_COMMIT = os.environ.get("CDM_WEBHOOKS_RELAY_ON_COMMIT", "task" if CELERY_BROKER_URL else "thread")
+if CDM_WEBHOOKS_RELAY_ON_COMMIT not in ("task", "thread", "off"):
+    raise ImproperlyConfigured("CDM_WEBHOOKS_RELAY_ON_COMMIT must be task, thread or off.")
+# Destinations on private, loopback or link-local addresses are refused unless this is on (it is with DEBUG).
+CDM_WEBHOOKS_ALLOW_PRIVATE = env_bool("CDM_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+CDM_WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("CDM_WEBHOOKS_TIMEOUT_SECONDS", "5"))
+# An outgoing proxy for deliveries (empty: connect directly; the environment's proxy variables are ignored).
+CDM_WEBHOOKS_PROXY = os.environ.get("CDM_WEBHOOKS_PROXY", "")
+
 # API
 REST_FRAMEWORK = {
     # Integrations send an API token (cdm.api.tokens); the browser its session (with CSRF). No passwords.

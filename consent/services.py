@@ -18,6 +18,7 @@ from consent.models import ConsentRecord, PrivacyNotice, Purpose
 from customers.models import Customer
 from customers.services import customer_touch_activity
 from customers.services.base import customer_to_add_to, require_perm
+from customers.services.webhooks import consent_event_record
 
 RECORD_PERM = "consent.add_consentrecord"
 # Clocks of the caller and the server differ a little; more than this in the future is a typo.
@@ -62,6 +63,8 @@ def consent_record(*, customer: Customer, purpose: Purpose, granted: bool, metho
     audit_record(by=by, action="consent.grant" if record.granted else "consent.withdraw", obj=customer,
                  fields=[purpose.key], reason=_("%(method)s, record %(pk)s") % {"method": method, "pk": record.pk})
     customer_touch_activity(customer_id=customer.pk, at=recorded_at)
+    consent_event_record(customer=customer, purpose=purpose.key, granted=record.granted, method=method,
+                         recorded_at=recorded_at)
     return record
 
 

@@ -431,3 +431,23 @@ class SkippedChangeFactory(factory.django.DjangoModelFactory):
     reason = "older"
     kept_system = "cdm"
     kept_at = factory.LazyFunction(timezone.now)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An endpoint as an admin saves it (cdm.webhooks.services.webhook_endpoint_save, which sets its secret)."""
+
+    class Meta:
+        model = "cdm.WebhookEndpoint"
+
+    name = factory.Sequence(lambda n: f"Hook {n}")
+    url = "https://hooks.example.com/cdm"
+    event_types = factory.LazyFunction(lambda: ["customer.created", "customer.updated"])
+    role = access.MARKETING
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from cdm.webhooks.services import webhook_endpoint_save
+
+        endpoint = model_class(**kwargs)
+        webhook_endpoint_save(endpoint=endpoint, by=SYSTEM)
+        return endpoint

@@ -8,12 +8,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cdm.api import idempotency
+from cdm.api.models import ApiToken
+from cdm.webhooks import origin
+from cdm.webhooks.outbox import origin_set
 
 
 class ApiViewMixin:
+    def dispatch(self, request, *args, **kwargs):
+        with origin(""):  # whatever initial() sets is undone when the request ends, however it ends
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         self._idempotency = None
         super().initial(request, *args, **kwargs)  # authentication, rights, throttling first
+        if isinstance(request.auth, ApiToken) and request.auth.system:
+            # Changes an integration makes come from its system: its own webhook endpoint is not told of them.
+            origin_set(request.auth.system)
         if request.method == "POST":
             self._idempotency = idempotency.claim(request)
 

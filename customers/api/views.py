@@ -24,6 +24,7 @@ from cdm.api.errors import ApiError, django_errors, drf_errors
 from cdm.api.models import ApiToken
 from cdm.api.views import ApiView, ApiViewSet
 from cdm.models import Team
+from cdm.webhooks import origin
 from customers import selectors, services
 from customers.api.serializers import (
     MAX_BATCH,
@@ -323,8 +324,10 @@ def upsert_one(request, system: str, external_id: str, fields: dict, *, on_ambig
         if linked is not None:
             version = version_from_if_match(request, linked.customer.version)
     try:
-        return services.customer_upsert(by=request.user, system=system, external_id=external_id, fields=fields,
-                                        team=team, version=version, on_ambiguous=on_ambiguous, source_at=source_at)
+        with origin(system):  # the data comes from the system the URL names: no echo to it
+            return services.customer_upsert(by=request.user, system=system, external_id=external_id, fields=fields,
+                                            team=team, version=version, on_ambiguous=on_ambiguous,
+                                            source_at=source_at)
     except services.AmbiguousMatch as exc:
         return _ambiguous(request, exc)
 

@@ -33,6 +33,7 @@ from customers.imports.mapping import (
     mapping_suggest,
 )
 from customers.imports.parsing import file_parse, spreadsheet_safe
+from customers.services.webhooks import import_finished_record
 from customers.imports.run import ImportReport, customer_import_row_reported, rejection_report
 from customers.imports.transactional import activity_import_row, order_import_row
 from customers.models import (
@@ -254,8 +255,16 @@ def _record_created(job: ImportJob, created: list[Customer]) -> None:
 
 
 def _finish(job: ImportJob, status: str, message: str) -> None:
+    """The job's end, and the `import.finished` webhook event in the same transaction (a cancelled import
+    finished too: what it imported stays)."""
     job.status, job.message, job.finished_at = status, message, timezone.now()
-    job.save(update_fields=["status", "message", "finished_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "message", "finished_at"])
+        if status in (S.FINISHED, S.CANCELLED):
+            c = job.counts or {}
+            import_finished_record(import_id=job.pk, system=job.source.name, status=status, kind=job.kind,
+                                   created=c.get("created", 0) + c.get("matched", 0), updated=c.get("updated", 0),
+                                   failed=c.get("rejected", 0))
 
 
 @use_case(atomic=False)

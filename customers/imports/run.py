@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cdm.services import audit_record
 from cdm.use_cases import use_case
+from cdm.webhooks import origin
 from customers import services
 from customers.services.sync import Stamp, skipped_changes_record, sync_filter
 from customers.imports.mapping import FIELD_SYNONYMS, Mapping
@@ -138,8 +139,9 @@ def customer_import_row_reported(*, values: dict, line: int, mapping: Mapping, s
     """customer_import_row, a refused row reported rather than raised, its outcome counted."""
     report.counts["rows"] += 1
     try:
-        outcome = customer_import_row(values=values, line=line, mapping=mapping, source=source, team=team,
-                                      resolve=resolve, by=by, report=report)
+        with origin(source):  # the file's system gets no webhook echo of its own rows
+            outcome = customer_import_row(values=values, line=line, mapping=mapping, source=source, team=team,
+                                          resolve=resolve, by=by, report=report)
     except ValidationError as exc:
         outcome = rejection_report(exc, line=line, values=values, report=report,
                                    columns={"external_id": mapping.id_column,

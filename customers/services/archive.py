@@ -14,6 +14,7 @@ from customers.models import (
     Customer,
 )
 from customers.services.customers import customer_bulk_update
+from customers.services.webhooks import customers_event_record
 
 
 @dataclass
@@ -63,6 +64,7 @@ def customer_archive_inactive(*, now=None, days: int | None = None, batch_size: 
                 customer.status = Customer.Status.ARCHIVED
             customer_bulk_update(customers=batch, fields=["status"], by=by, batch_size=batch_size,
                                  reason=lambda c: f"archived: inactive since {_inactive_since(c):%Y-%m-%d}")
+            customers_event_record("customer.archived", batch)
         last_pk = batch[-1].pk
         report.archived += len(batch)
     report.candidates = report.archived

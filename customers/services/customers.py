@@ -40,6 +40,7 @@ from customers.services.base import (
 )
 from customers.services.sync import Stamp, field_sources_record
 from customers.services.vocabulary import attribute_value_standard
+from customers.services.webhooks import customer_event_record
 
 # --- customer numbers -------------------------------------------------------------------
 
@@ -102,6 +103,7 @@ def customer_create(*, by, team: Team, reason: str = "", review_origin: str | No
             break
     _full_clean(customer)
     _save_with_history(customer, by=by, reason=reason or _("Created"))
+    customer_event_record("customer.created", customer)
     # Every way in (form, API, import) is checked: likely matches in any team go to the stewards' queue.
     from customers.services.duplicates import customer_matches_raise
 
@@ -184,6 +186,7 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", s
     _full_clean(current)
     _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {
         "fields": ", ".join(sorted(f for f in changed if f not in DERIVED_FIELDS))})
+    customer_event_record("customer.updated", current)
     sensitive = SENSITIVE_FIELDS & set(changed)
     if sensitive:
         audit_record(by=by, action="customer.update", obj=current, fields=sensitive, reason=reason)

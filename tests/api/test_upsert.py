@@ -184,3 +184,20 @@ def test_concurrent_upserts_of_one_id_make_one_customer(shop_token, north):
     assert sorted(answers) == [200, 201]
     assert Customer.objects.filter(family_name="Hopper").count() == 1
     assert ExternalIdentity.objects.filter(external_id="RACE-1").count() == 1
+
+
+def test_a_change_through_the_api_is_not_echoed_to_the_sending_systems_webhook(api, shop_token):
+    """The shop's upsert reaches the CRM's endpoint, never the shop's own (issue 11, 6)."""
+    from cdm.models import OutboxEvent, WebhookDelivery
+    from cdm.access import SYSTEM
+    from cdm.webhooks.services import webhooks_relay
+    from tests.factories import WebhookEndpointFactory
+
+    shop = WebhookEndpointFactory(name="shop", system="shop", role="Customer service")
+    crm = WebhookEndpointFactory(name="crm", system="crm", role="Customer service")
+    assert api.put(URL + "ECHO-1", GRACE, format="json").status_code == 201
+    event = OutboxEvent.objects.get(type="customer.created")
+    assert event.origin_system == "shop"
+    webhooks_relay(by=SYSTEM)
+    assert WebhookDelivery.objects.filter(endpoint=crm).exists()
+    assert not WebhookDelivery.objects.filter(endpoint=shop).exists()

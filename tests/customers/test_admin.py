@@ -212,7 +212,7 @@ def test_every_model_has_an_admin_page_that_opens(client, users, customer):
                                              "historicalservicerequest", "orderline",
                                              "teamuserobjectpermission", "teamgroupobjectpermission",
                                              "keycanary", "searchword", "matchprofile", "qualitysnapshot",
-                                             "phoneverification", "idempotencyrecord")):
+                                             "phoneverification", "idempotencyrecord", "webhookattempt")):
             continue  # shown through their parents' pages, or internal (the key canary, the search lexicon,
             # the API's stored answers to Idempotency-Keys)
         if model._meta.label_lower.startswith("customers.import"):

@@ -145,7 +145,26 @@ def _merge(world):
     return services.customers_merge(survivor=world.customer, absorbed=[other], by=SYSTEM)
 
 
+def _webhook(kind):
+    def make(world):
+        from cdm.models import OutboxEvent, WebhookDelivery
+
+        endpoint = f.WebhookEndpointFactory(name="matrix hook")
+        if kind == "endpoint":
+            return endpoint
+        event = OutboxEvent.objects.create(type="customer.updated", object_type="customers.customer",
+                                           object_id=str(world.customer.pk), published_at=timezone.now(),
+                                           payload={"data": {"customer_number": world.customer.customer_number}})
+        if kind == "event":
+            return event
+        return WebhookDelivery.objects.create(event=event, endpoint=endpoint, status="failed", attempts=1)
+    return make
+
+
 ADMIN_OBJECTS = {
+    "cdm.webhookendpoint": _webhook("endpoint"),
+    "cdm.webhookdelivery": _webhook("delivery"),
+    "cdm.outboxevent": _webhook("event"),
     "customers.merge": _merge,
     "customers.duplicatecandidate": _candidate,
     "customers.matchmodel": lambda w: f.MatchModelFactory(),

@@ -675,6 +675,10 @@ ADMIN_MODELS: dict[str, dict] = {
     # Tokens are issued and revoked by admins, never deleted (the audit log and last use stay readable).
     "cdm.apitoken": admin_model(steward=NONE, admin=NO_DELETE),
     "cdm.auditevent": admin_model(steward=VIEW_ONLY, admin=VIEW_ONLY),
+    # Webhooks are the admins' alone: stewards see none of it. Deliveries and the outbox are logs.
+    "cdm.webhookendpoint": admin_model(steward=NONE, admin=OK),
+    "cdm.webhookdelivery": admin_model(steward=NONE, admin=VIEW_ONLY),
+    "cdm.outboxevent": admin_model(steward=NONE, admin=VIEW_ONLY),
     "customers.customer": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.servicerequest": admin_model(steward=NO_DELETE, admin=NO_DELETE),
     "customers.productholding": admin_model(steward=NO_DELETE, admin=NO_DELETE),

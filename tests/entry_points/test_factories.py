@@ -19,6 +19,8 @@ NOT_BUILT_BY_TESTS = {
     # Written by the import services from an uploaded file (tests/customers/test_import_jobs.py).
     "customers.importsource", "customers.importjob", "customers.importfile", "customers.importproblem",
     "customers.importcreated",
+    # written by the outbox and the relay (tests/cdm/test_webhooks.py)
+    "cdm.outboxevent", "cdm.webhookdelivery", "cdm.webhookattempt",
 }
 
 
@@ -55,5 +57,6 @@ def test_each_factory_builds_a_valid_normalised_row(users, customer):
     assert grant.permission.codename == "view_customer"
     assert f.CustomerGroupGrantFactory(customer=customer, action="change").permission.codename == "change_customer"
     assert f.AuditEventFactory(obj=customer).object_id == str(customer.pk)
+    assert f.WebhookEndpointFactory().secret.startswith("whsec_")
     assert f.ArchivedCustomerFactory().status == "archived"
     assert f.CustomerFactory(phone="(202) 555-0143").phone == "+12025550143"  # E.164, as the service stores it

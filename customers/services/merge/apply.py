@@ -14,6 +14,7 @@ from customers.models import Customer, DuplicateCandidate, Merge
 from customers.normalize import search_name_for
 from customers.services.base import _full_clean, _save_with_history
 from customers.services.customers import customer_bulk_update
+from customers.services.webhooks import customer_event_record
 from customers.services.merge import relations as rel
 from customers.services.merge.plan import (
     UNITS,
@@ -218,4 +219,5 @@ def customers_merge(*, survivor: Customer, absorbed: list[Customer], by, choices
                   "consent_differences": plan.consent_differences})
     merge.absorbed.set(absorbed)
     audit_record(by=by, action="customer.merge", obj=survivor, fields=sorted(changed), reason=text)
+    customer_event_record("customer.merged", survivor, data={"absorbed": [c.customer_number for c in absorbed]})
     return merge

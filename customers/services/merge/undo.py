@@ -19,6 +19,7 @@ from customers.models import Customer, DuplicateCandidate, Merge
 from customers.normalize import search_name_for
 from customers.services.base import _save_with_history
 from customers.services.customers import customer_bulk_update
+from customers.services.webhooks import customer_event_record
 from customers.services.merge import relations as rel
 from customers.services.merge.apply import note_versions
 from customers.services.merge.plan import MERGE_PERM, UNITS, refused
@@ -206,6 +207,7 @@ def merge_undo(*, merge: Merge, by, reason: str = "") -> MergeUndoResult:
     merge.undone_at = timezone.now()
     merge.save(update_fields=["status", "undone_by", "undone_at"])
     audit_record(by=by, action="customer.merge_undo", obj=survivor, fields=kept, reason=text)
+    customer_event_record("customer.unmerged", survivor, data={"restored": [c.customer_number for c in absorbed]})
     messages = [_("%(field)s was edited after the merge: the later value stays.") % {
         "field": Customer._meta.get_field(_field_name(a)).verbose_name} for a in kept]
     return MergeUndoResult(merge=merge, restored=absorbed, kept_fields=kept, messages=messages)
