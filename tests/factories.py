@@ -451,3 +451,11 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
         endpoint = model_class(**kwargs)
         webhook_endpoint_save(endpoint=endpoint, by=SYSTEM)
         return endpoint
+
+
+def candidate_set(**values) -> DuplicateCandidate:
+    """A candidate pair with exactly these values, whether or not creating its customers already raised it
+    (random customers may match each other)."""
+    pair = {k: values.pop(k) for k in list(values) if k.startswith(("customer_a", "customer_b"))}
+    values.setdefault("status", DuplicateCandidate.Status.OPEN)
+    return DuplicateCandidate.objects.update_or_create(**pair, defaults=values)[0]

@@ -26,6 +26,7 @@ from tests.factories import (
     OrderFactory,
     ServiceRequestFactory,
     UserFactory,
+    candidate_set,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,8 @@ pytestmark = pytest.mark.django_db
 
 def _pair(x, y, score=0.9):
     a, b = sorted([x.pk, y.pk])
-    return DuplicateCandidate.objects.create(customer_a_id=a, customer_b_id=b, score=score, weight=5.0, cluster=a,
-                                             scored_at=timezone.now())
+    return candidate_set(customer_a_id=a, customer_b_id=b, score=score, weight=5.0, cluster=a,
+                         scored_at=timezone.now())
 
 
 def test_the_absorbed_number_e_mail_phone_and_external_id_lead_to_the_survivor(users, north):

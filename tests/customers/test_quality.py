@@ -13,7 +13,7 @@ from cdm.access import SYSTEM
 from customers import services
 from customers.models import Customer, DuplicateCandidate, QualitySnapshot
 from customers.tasks import customer_quality_refresh
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, candidate_set
 
 pytestmark = pytest.mark.django_db
 
@@ -94,12 +94,10 @@ def test_stale_follows_the_setting(north, settings):
 def test_the_nightly_task_writes_todays_figures_once_however_often_it_runs(north):
     a, b, c = (CustomerFactory(team=north) for _ in range(3))
     CustomerFactory(team=north, date_of_birth=None)
-    DuplicateCandidate.objects.create(customer_a=a, customer_b=b, cluster=a.pk, score=0.97, weight=9.0,
-                                      scored_at=timezone.now())
-    DuplicateCandidate.objects.create(customer_a=a, customer_b=c, cluster=a.pk, score=0.95, weight=8.0,
-                                      scored_at=timezone.now())
-    DuplicateCandidate.objects.create(customer_a=b, customer_b=c, cluster=b.pk, score=0.9, weight=7.0,
-                                      scored_at=timezone.now(), status=DuplicateCandidate.Status.DISMISSED)
+    candidate_set(customer_a=a, customer_b=b, cluster=a.pk, score=0.97, weight=9.0, scored_at=timezone.now())
+    candidate_set(customer_a=a, customer_b=c, cluster=a.pk, score=0.95, weight=8.0, scored_at=timezone.now())
+    candidate_set(customer_a=b, customer_b=c, cluster=b.pk, score=0.9, weight=7.0, scored_at=timezone.now(),
+                  status=DuplicateCandidate.Status.DISMISSED)
     first = customer_quality_refresh()
     second = customer_quality_refresh()
     assert first["figures"] | {"checked_at": None} == second["figures"] | {"checked_at": None}
