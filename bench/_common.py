@@ -7,9 +7,12 @@ with their ratio; see bench/README.md. Nothing here is imported by the applicati
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +92,41 @@ PRODUCTION_ENV = {
     # benchmark a Redis of its own (BENCH_CACHE_URL), or it measures the no-cache fallback.
     "CDM_CACHE_URL": os.environ.get("BENCH_CACHE_URL", ""),
 }
+
+
+# --- gunicorn for the HTTP figures --------------------------------------------------------------------
+
+def start_server(database_url: str, url: str, log: Path, *, app: str = "cdm.wsgi", env: dict | None = None,
+                 workers: int = 2) -> subprocess.Popen:
+    """gunicorn with DEBUG off on `url`'s port, 2 sync workers, the production settings (no control socket:
+    gunicorn's default one, ~/.gunicorn/gunicorn.ctl, would be shared by every server on the machine)."""
+    port = urlsplit(url).port
+    env = os.environ | PRODUCTION_ENV | {"DATABASE_URL": database_url} | (env or {})
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                   check=True)  # the manifest storage of DEBUG off needs staticfiles/
+    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), app, "--bind", f"127.0.0.1:{port}",
+                             "--workers", str(workers), "--no-control-socket"], cwd=ROOT, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_ready(server: subprocess.Popen, url: str, log: Path) -> None:
+    import requests
+
+    for _ in range(240):
+        try:
+            requests.get(url + "/accounts/login/", timeout=5)
+            return
+        except requests.RequestException:
+            if server.poll() is not None:
+                sys.exit(f"bench: gunicorn for {url} exited: see {log}")
+            time.sleep(0.5)
+    sys.exit(f"bench: gunicorn for {url} did not answer: see {log}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def table_count(model) -> int:

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PRODUCTION_ENV, ROOT, load_average, print_figures  # noqa: E402
+from _common import (  # noqa: E402
+    PRODUCTION_ENV,
+    load_average,
+    print_figures,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("phone", "name", "number", "email")
@@ -299,38 +305,6 @@ def hand_written_search(kind: str, q: str, caller: dict, team_ids: list[int]) ->
 
 
 # --- servers, runs, the table ----------------------------------------------------------------------
-
-def start_server(database_url: str, url: str, log: Path) -> subprocess.Popen:
-    """gunicorn with DEBUG off on `url`'s port, 2 sync workers, the production settings (no control socket:
-    gunicorn's default one, ~/.gunicorn/gunicorn.ctl, would be shared by every server on the machine)."""
-    port = urlsplit(url).port
-    env = os.environ | PRODUCTION_ENV | {"DATABASE_URL": database_url}
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True)  # the manifest storage of DEBUG off needs staticfiles/
-    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "cdm.wsgi", "--bind", f"127.0.0.1:{port}",
-                             "--workers", "2", "--no-control-socket"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def wait_ready(server: subprocess.Popen, url: str, log: Path) -> None:
-    import requests
-
-    for _ in range(240):
-        try:
-            requests.get(url + "/accounts/login/", timeout=5)
-            return
-        except requests.RequestException:
-            if server.poll() is not None:
-                sys.exit(f"bench: gunicorn for {url} exited: see {log}")
-            time.sleep(0.5)
-    sys.exit(f"bench: gunicorn for {url} did not answer: see {log}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
 
 def run_once(mode: str, database_url: str, sample: Path, url: str | None) -> dict:
     env = os.environ | {"DATABASE_URL": database_url}

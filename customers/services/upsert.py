@@ -75,7 +75,9 @@ def _linked_customer(system: str, external_id: str) -> Customer | None:
     while customer.status == Customer.Status.MERGED and customer.merged_into_id and customer.pk not in seen:
         seen.add(customer.pk)
         customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
+    # Locked: without If-Match the change applies to the version read here, so two integrations changing one
+    # customer at once queue up instead of one getting a conflict it never asked to check.
+    return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
 def _changes(customer: Customer, fields: dict) -> dict:
