@@ -42,10 +42,9 @@ def newest_first(field: str):
     return type(f"NewestBy{field.title().replace('_', '')}", (IdCursorPagination,), {"ordering": (f"-{field}", "-pk")})
 
 
-class CustomerRowsView(ApiViewMixin, generics.ListAPIView):
-    """GET lists `model`'s rows of the customer (cursor, newest first); subclasses add POST (and PATCH).
-
-    `self.customer` is set for every method before the handler runs."""
+class CustomerRowsMixin(ApiViewMixin):
+    """A view of `model`'s rows of the customer in the path: `self.customer` is set, within the caller's rights and
+    the field policy (404, 403), for every allowed method before the handler runs."""
 
     model = None
     filter_backends = ()
@@ -64,6 +63,10 @@ class CustomerRowsView(ApiViewMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         return self.rows()
+
+
+class CustomerRowsView(CustomerRowsMixin, generics.ListAPIView):
+    """GET lists the rows (cursor, newest first); subclasses add POST (and PATCH)."""
 
 
 class SafeDateTimeField(serializers.DateTimeField):
