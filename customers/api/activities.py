@@ -103,6 +103,8 @@ def _record(request, event) -> dict:
         return {"result": "error", "errors": django_errors(exc)}
     except Http404:
         return {"result": "error", "errors": _not_found(field)}
+    except PermissionDenied as exc:
+        return {"result": "error", "errors": {"detail": [{"code": "permission_denied", "message": str(exc)}]}}
     return {"result": "recorded", "id": activity.pk, "customer_number": customer.customer_number}
 
 
