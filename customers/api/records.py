@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from cdm.api.errors import ApiError
+from cdm.querysets import perm_for
 from customers import services
 from customers.api.base import CUSTOMER_NUMBER, CustomerRowsView, StrictFieldsMixin, SafeDateTimeField, newest_first
 from customers.api.views import ERRORS, IDEMPOTENCY_KEY
@@ -68,6 +70,9 @@ class CustomerOrdersView(CustomerRowsView):
         return customer_orders(user=self.request.user, customer=self.customer)
 
     def post(self, request, customer_number):
+        # Before the order number is looked up: a role that may not add orders learns nothing from a 200 or 409.
+        if not request.user.has_perm(perm_for(Order, "add")):
+            raise PermissionDenied(_("Your role may not record orders."))
         payload = OrderSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
