@@ -41,6 +41,18 @@ class ActivityEventSerializer(StrictFieldsMixin, serializers.Serializer):
     properties = serializers.DictField(required=False, default=dict,
                                        help_text="Typed by kind, e.g. visit: url (required), referrer, duration_s.")
 
+    def validate_properties(self, value):
+        def has_nul(item) -> bool:
+            if isinstance(item, str):
+                return "\x00" in item
+            if isinstance(item, dict):
+                return any(has_nul(k) or has_nul(v) for k, v in item.items())
+            return isinstance(item, list) and any(has_nul(v) for v in item)
+
+        if has_nul(value):  # PostgreSQL's jsonb refuses it: a 400 here, not a 500 there
+            raise serializers.ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")
+        return value
+
     def validate(self, data):
         by_number = "customer_number" in data
         by_link = "system" in data or "external_id" in data

@@ -39,7 +39,7 @@ class PairCustomerSerializer(serializers.Serializer):
 class DuplicateCandidateSerializer(serializers.ModelSerializer):
     customer_a = PairCustomerSerializer()
     customer_b = PairCustomerSerializer()
-    reasons = serializers.ListField(child=serializers.JSONField())
+    reasons = serializers.ListField(child=serializers.CharField())
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

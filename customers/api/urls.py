@@ -21,7 +21,7 @@ urlpatterns = [
             name="customer-holding"),
     re_path(CUSTOMER_ROUTE + r"service-requests/$", service_desk.CustomerServiceRequestsView.as_view(),
             name="customer-service-requests"),
-    re_path(CUSTOMER_ROUTE + r"service-requests/(?P<reference>SR-[0-9]{1,12})/$",
+    re_path(CUSTOMER_ROUTE + r"service-requests/(?P<reference>[A-Za-z0-9-]{1,20})/$",
             service_desk.CustomerServiceRequestView.as_view(), name="customer-service-request"),
     re_path(CUSTOMER_ROUTE + r"notes/$", service_desk.CustomerNotesView.as_view(), name="customer-notes"),
     re_path(CUSTOMER_ROUTE + r"activities/$", activities.CustomerActivitiesView.as_view(), name="customer-activities"),

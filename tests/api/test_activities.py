@@ -29,15 +29,17 @@ def test_a_batch_with_one_bad_event_records_the_others_and_names_the_bad_one(ste
         {"system": "shop", "external_id": "C-77", "kind": "email_open", "properties": {"campaign": "winter"}},
         {"customer_number": "999999999", "kind": "login"},
         {"kind": "login"},
+        {"customer_number": customer.customer_number, "kind": "page_view", "properties": {"url": "/a\u0000b"}},
     ]
     response = steward_api.post(URL, {"events": events}, format="json")
     assert response.status_code == 200, response.json()
     results = response.json()["results"]
-    assert [r["result"] for r in results] == ["recorded", "error", "recorded", "error", "error"]
+    assert [r["result"] for r in results] == ["recorded", "error", "recorded", "error", "error", "error"]
     assert results[0]["customer_number"] == results[2]["customer_number"] == customer.customer_number
     assert results[1]["index"] == 1 and list(results[1]["errors"]) == ["properties.quantity"]
     assert results[3]["errors"]["customer_number"][0]["code"] == "not_found"
     assert "customer_number" in results[4]["errors"]
+    assert "properties" in results[5]["errors"]  # refused here, not a 500 from PostgreSQL's jsonb
     assert sorted(customer.activities.values_list("kind", flat=True)) == ["email_open", "visit"]
 
 

@@ -2,6 +2,7 @@
 notes; the field policy's groups (403) and the caller's rights (404)."""
 
 import pytest
+from django.urls import reverse
 
 from cdm import access
 from customers.models import Order, ProductHolding, ServiceRequest
@@ -27,7 +28,7 @@ def steward_api(users):
     return token_client(users["steward"])
 
 
-def test_an_order_posted_shows_on_the_customers_orders(steward_api, customer):
+def test_an_order_posted_shows_on_the_customers_orders_and_their_360_timeline(steward_api, customer, client, users):
     url = f"/api/v1/customers/{customer.customer_number}/orders/"
     created = steward_api.post(url, ORDER, format="json")
     assert created.status_code == 201, created.json()
@@ -36,6 +37,9 @@ def test_an_order_posted_shows_on_the_customers_orders(steward_api, customer):
     listed = steward_api.get(url).json()
     assert [o["order_number"] for o in listed["results"]] == ["WEB-1001"]
     assert Order.objects.get(order_number="WEB-1001").customer == customer
+    client.force_login(users["agent"])  # the 360° page's timeline, as an agent of the team sees it
+    timeline = client.get(reverse("customers:timeline", kwargs={"customer_number": customer.customer_number}))
+    assert timeline.status_code == 200 and "WEB-1001" in timeline.content.decode()
 
 
 def test_an_order_posted_again_is_not_recorded_twice_and_another_under_its_number_is_a_409(steward_api, customer):
