@@ -370,6 +370,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets of one name in several models (by path: cdm imports no app).
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "customers.models.Activity.Kind",
+        "ServiceRequestKindEnum": "customers.models.ServiceRequest.Kind",
+        "ServiceRequestStatusEnum": "customers.models.ServiceRequest.Status",
+        "ServiceRequestChannelEnum": "customers.models.ServiceRequest.Channel",
+        "ServiceRequestPriorityEnum": "customers.models.ServiceRequest.Priority",
+        "OrderStatusEnum": "customers.models.Order.Status",
+        "OrderChannelEnum": "customers.models.Order.Channel",
+        "HoldingStatusEnum": "customers.models.ProductHolding.Status",
+        "DuplicateStatusEnum": "customers.models.DuplicateCandidate.Status",
+        "ConsentMethodEnum": "consent.models.ConsentRecord.Method",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "cdm.api.schema.add_error_responses"],
 }
 

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 urlpatterns = [
     path("v1/", include("customers.api.urls")),
+    path("v1/", include("consent.api.urls")),
     # Public: the schema and docs show routes and field names, never data.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
          name="schema"),

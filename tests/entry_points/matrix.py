@@ -536,6 +536,58 @@ API_CITY_WRITE = by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(UPDATED, H
 API_POST_ONLY = everyone(NOT_ALLOWED) | {"anonymous": UNAUTHORIZED}  # authentication comes before the method
 API_STEWARDS = dict(anonymous=UNAUTHORIZED_NO_WRITE, marketer=DENIED_NO_WRITE, nobody=HIDDEN_NO_WRITE)
 
+API_DESK_GET = by_role(anonymous=UNAUTHORIZED, agents=team(OK, change=SEEN), marketer=DENIED, steward=OK, admin=OK,
+                       nobody=HIDDEN)
+API_STEWARDS_QUEUE = by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=HIDDEN_NO_WRITE, marketer=HIDDEN_NO_WRITE,
+                             steward=UPDATED, admin=UPDATED, nobody=HIDDEN_NO_WRITE)
+
+
+def _api_order(world):
+    return {"order_number": "MATRIX-1", "placed_at": "2026-11-30T10:00:00Z",
+            "lines": [{"sku": "MATRIX", "quantity": 1, "unit_price": "10.00"}]}
+
+
+def _orders(world):
+    return world.customer.orders.count()
+
+
+def _api_holding(world):
+    from tests import factories as f
+
+    f.ProductFactory(code="matrix-plan", name="Matrix plan")
+    return {"product": "matrix-plan", "started_on": "2026-01-01"}
+
+
+def _holdings(world):
+    return world.customer.holdings.count()
+
+
+def _holding(world):
+    from tests import factories as f
+
+    if "_holding" not in world.__dict__:
+        world.__dict__["_holding"] = f.ProductHoldingFactory(customer=world.customer)
+    return world.__dict__["_holding"]
+
+
+def _holding_status(world):
+    return type(_holding(world)).objects.get(pk=_holding(world).pk).status
+
+
+def _api_consent(world):
+    world.purposes  # noqa: B018 (the default purposes exist)
+    return {"purpose": "email-marketing", "granted": False, "method": "web_form", "evidence": "matrix"}
+
+
+def _api_events(world):
+    return {"events": [{"customer_number": world.customer.customer_number, "kind": "visit",
+                        "properties": {"url": "/matrix"}}]}
+
+
+def _activities(world):
+    return world.customer.activities.count()
+
+
 SITE.update({
     "api:customer-list": Entry(
         customer=True, query=_search_target,
@@ -565,6 +617,61 @@ SITE.update({
     "api:customer-upsert": Entry(
         customer=True, setup=_linked, args=lambda w: {"system": "matrix", "external_id": "M-1"},
         get=API_CUSTOMER_GET, put=API_CITY_WRITE, json=True, data=lambda w: {"city": "Matrixville"}, effect=_city),
+    # A customer's records (issue 11, item 1): reading follows the field policy's group (403 for a role without
+    # it, on a customer it may see); writing needs the model's add/change permission (403) and the right to change
+    # the customer (a view grant or another team: 404).
+    "api:customer-orders": Entry(
+        customer=True, args=_customer, get=API_CUSTOMER_GET, json=True, data=_api_order, effect=_orders,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(DENIED_NO_WRITE, HIDDEN_NO_WRITE),
+                     marketer=DENIED_NO_WRITE, steward=CREATED, admin=CREATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-holdings": Entry(
+        customer=True, args=_customer, get=API_CUSTOMER_GET, json=True, data=_api_holding, effect=_holdings,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(DENIED_NO_WRITE, HIDDEN_NO_WRITE),
+                     marketer=DENIED_NO_WRITE, steward=CREATED, admin=CREATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-holding": Entry(
+        customer=True, args=lambda w: {**_customer(w), "pk": _holding(w).pk}, get=API_POST_ONLY, json=True,
+        data=lambda w: {"status": "suspended"}, effect=_holding_status,
+        patch=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(DENIED_NO_WRITE, HIDDEN_NO_WRITE),
+                      marketer=DENIED_NO_WRITE, steward=UPDATED, admin=UPDATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-service-requests": Entry(
+        customer=True, args=_customer, get=API_DESK_GET, json=True,
+        data=lambda w: {"subject": "Matrix: router reboots"}, effect=_requests_logged,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(CREATED, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE, CREATED),
+                     marketer=DENIED_NO_WRITE, steward=CREATED, admin=CREATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-service-request": Entry(
+        customer=True, args=_request, get=API_DESK_GET, json=True, data=lambda w: {"status": "in_progress"},
+        effect=_request_status,
+        patch=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(UPDATED, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE, UPDATED),
+                      marketer=DENIED_NO_WRITE, steward=UPDATED, admin=UPDATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-notes": Entry(
+        customer=True, args=_customer, get=API_DESK_GET, json=True, data=lambda w: {"body": "Matrix: called back."},
+        effect=_notes,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(CREATED, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE, CREATED),
+                     marketer=DENIED_NO_WRITE, steward=CREATED, admin=CREATED, nobody=HIDDEN_NO_WRITE)),
+    "api:customer-consents": Entry(
+        customer=True, args=_customer, get=API_CUSTOMER_GET, json=True, data=_api_consent, effect=_consents,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=team(CREATED, HIDDEN_NO_WRITE, HIDDEN_NO_WRITE, CREATED),
+                     marketer=DENIED_NO_WRITE, steward=CREATED, admin=CREATED, nobody=HIDDEN_NO_WRITE)),
+    # Behaviour: agents do not see it (403 on a customer they may see).
+    "api:customer-activities": Entry(
+        customer=True, args=_customer,
+        get=by_role(anonymous=UNAUTHORIZED, agents=team(DENIED), marketer=OK, steward=OK, admin=OK, nobody=HIDDEN)),
+    # A bulk answers 200 with a result per event; a role that may not record activities at all: 403.
+    "api:activity-batch": Entry(
+        customer=True, get=API_POST_ONLY, json=True, data=_api_events, effect=_activities,
+        post=by_role(anonymous=UNAUTHORIZED_NO_WRITE, agents=DENIED_NO_WRITE, marketer=DENIED_NO_WRITE,
+                     steward=UPDATED, admin=UPDATED, nobody=DENIED_NO_WRITE)),
+    # The review queue: for every role but stewards and admins it does not exist (404), as the page.
+    "api:duplicate-list": Entry(
+        customer=True, setup=_pair,
+        get=by_role(anonymous=UNAUTHORIZED, agents=HIDDEN, marketer=HIDDEN, steward=LISTED, admin=LISTED,
+                    nobody=HIDDEN)),
+    "api:duplicate-dismiss": Entry(
+        customer=True, args=lambda w: [_pair(w).pk], get=API_POST_ONLY, json=True, data=lambda w: {"note": "matrix"},
+        effect=_pair_status, post=API_STEWARDS_QUEUE),
+    "api:duplicate-skip": Entry(
+        customer=True, args=lambda w: [_pair(w).pk], get=API_POST_ONLY, json=True, data=lambda w: {},
+        effect=_pair_skipped, post=API_STEWARDS_QUEUE),
     # Public: routes and field names, never data.
     "api:schema": Entry(get=everyone(OK)),
     "api:docs": Entry(get=everyone(OK)),
