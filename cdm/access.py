@@ -105,6 +105,7 @@ CUSTOMER_SERVICE = "Customer service"
 MARKETING = "Marketing"
 DATA_STEWARD = "Data steward"
 ADMIN = "Admin"
+INTEGRATION = "Integration"
 
 _NOT_SENSITIVE = ALL_GROUPS - {FG.SENSITIVE}
 
@@ -140,6 +141,14 @@ ROLES: dict[str, Role] = {
                      "customers.view_skippedchange", "customers.import_customers", "customers.view_importjob"),
     ),
     ADMIN: Role(name=ADMIN, see=_NOT_SENSITIVE, edit=_NOT_SENSITIVE, scope="all", staff=True, extra_perms=("*",)),
+    # The service account of a shop or web integration (an API token acts as it): its team's customers, their
+    # orders, holdings, behavioural events and consents in and out; no service texts, no staff pages.
+    INTEGRATION: Role(
+        name=INTEGRATION,
+        see=frozenset({FG.IDENTITY, FG.CONTACT, FG.GOVERNANCE, FG.PRODUCTS, FG.BEHAVIOUR, FG.CONSENT}),
+        edit=frozenset({FG.IDENTITY, FG.CONTACT, FG.PRODUCTS, FG.BEHAVIOUR, FG.CONSENT}),
+        scope="team",
+    ),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -78,14 +79,26 @@ class CustomerOrdersView(CustomerRowsView):
         data = payload.validated_data
         existing = order_by_number(order_number=data["order_number"])
         if existing is not None:
-            if existing.customer_id == self.customer.pk and _same_order(existing, data):
-                return Response(OrderSerializer(existing).data)
-            raise ApiError(_("An order %(number)s already exists with other data; nothing was written.")
-                           % {"number": existing.order_number}, code="exists", status_code=status.HTTP_409_CONFLICT,
-                           field="order_number")
-        order = services.order_create(customer=self.customer, by=request.user, **data)
+            return self._posted_before(existing, data)
+        try:
+            order = services.order_create(customer=self.customer, by=request.user, **data)
+        except (IntegrityError, ValidationError):
+            # Another request with this order number committed first (the unique check or the insert lost the
+            # race): answer as if it had come before this one.
+            existing = order_by_number(order_number=data["order_number"])
+            if existing is None:
+                raise
+            return self._posted_before(existing, data)
         return Response(OrderSerializer(customer_orders(user=request.user, customer=self.customer).get(pk=order.pk)).data,
                         status=status.HTTP_201_CREATED)
+
+
+    def _posted_before(self, existing, data):
+        if existing.customer_id == self.customer.pk and _same_order(existing, data):
+            return Response(OrderSerializer(existing).data)
+        raise ApiError(_("An order %(number)s already exists with other data; nothing was written.")
+                       % {"number": existing.order_number}, code="exists", status_code=status.HTTP_409_CONFLICT,
+                       field="order_number")
 
 
 class HoldingSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -32,7 +32,7 @@ class DemoIntegration:
 
 
 DEMO_INTEGRATIONS = (
-    DemoIntegration("svc-shop", "Shop", access.CUSTOMER_SERVICE, "shop", "North"),
+    DemoIntegration("svc-shop", "Shop", access.INTEGRATION, "shop", "North"),
     DemoIntegration("svc-crm", "CRM sync", access.DATA_STEWARD, "crm", None),
 )
 

@@ -153,3 +153,24 @@ def test_an_agent_reads_holdings_but_may_not_add_orders(api, customer):
     assert api.get(f"/api/v1/customers/{customer.customer_number}/holdings/").json()["results"]
     refused = api.post(f"/api/v1/customers/{customer.customer_number}/orders/", ORDER, format="json")
     assert refused.status_code == 403 and not Order.objects.exists()
+
+
+def test_a_shop_integration_posts_orders_and_events_of_its_team(north, south):
+    """The Integration role (an API token's service account for a shop): orders and behaviour in, its team only."""
+    from cdm import access
+    from tests.api.conftest import token_client
+    from tests.factories import CustomerFactory, ProductFactory, UserFactory
+
+    ProductFactory(code="plan-m")
+    shop = token_client(UserFactory(username="svc-shop2", roles=[access.INTEGRATION], teams=[north]), system="shop")
+    mine, theirs = CustomerFactory(team=north), CustomerFactory(team=south)
+    order = {"order_number": "SHOP-1", "placed_at": "2026-11-30T10:00:00Z", "channel": "web", "currency": "EUR",
+             "lines": [{"sku": "plan-m", "quantity": 1, "unit_price": "12.00"}]}
+    assert shop.post(f"/api/v1/customers/{mine.customer_number}/orders/", order, format="json").status_code == 201
+    assert shop.post(f"/api/v1/customers/{theirs.customer_number}/orders/", {**order, "order_number": "SHOP-2"},
+                     format="json").status_code == 404
+    events = {"events": [{"customer_number": mine.customer_number, "kind": "page_view",
+                          "occurred_at": "2026-11-30T10:01:00Z", "properties": {"url": "https://shop.example/plans"}}]}
+    answer = shop.post("/api/v1/activities/batch/", events, format="json")
+    assert answer.status_code == 200 and answer.json()["results"][0]["result"] == "recorded", answer.json()
+    assert shop.get(f"/api/v1/customers/{mine.customer_number}/service-requests/").status_code == 403
