@@ -72,7 +72,7 @@ class RightsInSessionMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if not settings.CDM_RIGHTS_IN_SESSION or user is None or not user.is_authenticated or user.is_superuser:
-            return self.get_response(request)
+            return self.get_response(request)  # (an API token's user is set later, by the API: not seen here)
         access.rights_from_session(request.session, user)
         response = self.get_response(request)
         if request.user.is_authenticated and request.user.pk == user.pk:  # not signed out meanwhile
@@ -104,7 +104,8 @@ class SessionTimeoutMiddleware:
                 return self._sign_out(request, expired)
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # An API token request has no session: stamping one would create a session row and a cookie per call.
+        if user is not None and user.is_authenticated and getattr(request, "cdm_api_token", None) is None:
             self._stamp(request, time.time())
         return response
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cdm.api import idempotency
+from cdm.api.authentication import rights_keep
 from cdm.api.models import ApiToken
 from cdm.webhooks import origin
 from cdm.webhooks.outbox import origin_set
@@ -42,6 +43,7 @@ class ApiViewMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        rights_keep(request._request)
         record, self._idempotency = getattr(self, "_idempotency", None), None
         if record is not None:
             idempotency.store(record, response)

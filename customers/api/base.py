@@ -4,8 +4,6 @@ parameter, a time field a database can compare, and cursor pagination newest fir
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, serializers
 
 from cdm import access
+from cdm.api.fields import StrictFieldsMixin, comparable_time  # noqa: F401 (StrictFieldsMixin: importable here)
 from cdm.api.pagination import IdCursorPagination
 from cdm.api.views import ApiViewMixin
 from cdm.querysets import perm_for
@@ -74,31 +73,8 @@ class SafeDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
-        offset = parsed.utcoffset()
-        try:
-            if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
-                raise ValueError
-            parsed.astimezone(datetime.timezone.utc)
-        except (ValueError, OverflowError):
+        if not comparable_time(parsed):
             self.fail("invalid", format="ISO 8601, e.g. 2026-01-31T12:00:00Z")
         return parsed
 
 
-class StrictFieldsMixin:
-    """A body naming a field that does not exist, or one that is only shown, is refused by name (as customers'
-    are): nothing silently dropped."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": [serializers.ErrorDetail(
-                _("Send a JSON object."), code="invalid")]})
-        refused = {}
-        for name in data:
-            found = self.fields.get(name)
-            if found is None:
-                refused[name] = [serializers.ErrorDetail(_("There is no such field."), code="unknown")]
-            elif found.read_only:
-                refused[name] = [serializers.ErrorDetail(_("This field cannot be written here."), code="read_only")]
-        if refused:
-            raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)

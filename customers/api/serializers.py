@@ -8,6 +8,7 @@ from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from cdm import access
+from cdm.api.fields import StrictFieldsMixin
 from cdm.models import Team
 from customers.models import Customer
 from customers.services.base import CREATE_FIELDS
@@ -20,7 +21,7 @@ NEVER_WRITTEN = frozenset({"owner", "status", "merged_into", "team", *access.SYS
 MAX_BATCH = 100
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """The context's `user` decides the fields; `creating` lets a new customer name its team."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:customer-detail", lookup_field="customer_number")
@@ -52,19 +53,11 @@ class CustomerSerializer(serializers.ModelSerializer):
     def get_external_ids(self, customer) -> list[dict]:
         return [{"system": link.system, "external_id": link.external_id} for link in customer.external_ids.all()]
 
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": [serializers.ErrorDetail(
-                _("Send a JSON object of customer fields."), code="invalid")]})
-        refused = {}
-        for name in data:
-            if name not in self.Meta.fields and name != "team":
-                refused[name] = [serializers.ErrorDetail(_("There is no such field."), code="unknown")]
-            elif name not in getattr(self, "writable", ()):
-                refused[name] = [serializers.ErrorDetail(_("This field cannot be written here."), code="read_only")]
-        if refused:
-            raise serializers.ValidationError(refused)
-        return super().to_internal_value(data)
+    def field_known(self, name: str) -> bool:
+        return name in self.Meta.fields or name == "team"  # the team, on create only, even where not shown
+
+    def field_writable(self, name: str) -> bool:
+        return name in getattr(self, "writable", ())
 
 
 class UpsertBodySerializer(CustomerSerializer):

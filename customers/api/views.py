@@ -3,8 +3,6 @@ merge and undo. Every write calls the same services as the pages; these views on
 
 from __future__ import annotations
 
-import datetime
-
 import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -21,6 +19,7 @@ from rest_framework.response import Response
 from cdm import access
 from cdm.api.conditional import etag, not_modified, version_from_if_match
 from cdm.api.errors import ApiError, django_errors, drf_errors
+from cdm.api.fields import comparable_time
 from cdm.api.models import ApiToken
 from cdm.api.views import ApiView, ApiViewSet
 from cdm.models import Team
@@ -56,15 +55,8 @@ class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
 
     def clean(self, value):
         parsed = super().clean(value)
-        if parsed is None:
-            return None
-        offset = parsed.utcoffset()
-        try:
-            if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
-                raise ValueError
-            parsed.astimezone(datetime.timezone.utc)
-        except (ValueError, OverflowError):
-            raise ValidationError(_("Give a time as ISO 8601, e.g. 2026-01-31T12:00:00Z."), code="invalid") from None
+        if parsed is not None and not comparable_time(parsed):
+            raise ValidationError(_("Give a time as ISO 8601, e.g. 2026-01-31T12:00:00Z."), code="invalid")
         return parsed
 
 
@@ -175,6 +167,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return Response({"next": None, "previous": None, "results": rows})
 
     def retrieve(self, request, customer_number=None):
+        # One read: the customer as shown, within the caller's rights (the pages' customer_get reads more).
+        customer = _visible(request.user).filter(customer_number=customer_number).first()
+        if customer is not None and customer.status != Customer.Status.MERGED:
+            if not_modified(request, customer.version):
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(customer.version)})
+            data = CustomerSerializer(customer, context={"request": request}).data
+            return Response(data, headers={"ETag": etag(customer.version)})
         try:
             customer = selectors.customer_get(user=request.user, customer_number=customer_number)
         except CustomerMerged as merged:

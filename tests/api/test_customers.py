@@ -188,3 +188,19 @@ def test_external_ids_are_shown(api, customer):
     ExternalIdentityFactory(customer=customer, system="shop", external_id="S-1")
     body = api.get(f"/api/v1/customers/{customer.customer_number}/").json()
     assert body["external_ids"] == [{"system": "shop", "external_id": "S-1"}]
+
+
+def test_a_token_request_has_no_session_and_its_rights_are_kept_between_requests(api, customer, settings):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CDM_RIGHTS_IN_SESSION = True
+    url = f"/api/v1/customers/{customer.customer_number}/"
+    first = api.get(url)
+    assert first.status_code == 200 and "sessionid" not in first.cookies
+    assert not Session.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "django_session" not in sql and "auth_group" not in sql  # rights from the cache, no session
