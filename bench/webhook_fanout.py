@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, context, load_average, print_figures  # noqa: E402
+from _common import PRODUCTION_ENV, ROOT, context, load_average, print_figures  # noqa: E402
 
 ENDPOINTS = 3
 
@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--redis-port", type=int, default=56390)
     args = parser.parse_args()
     broker = f"redis://127.0.0.1:{args.redis_port}/0"
+    # The production settings, as the API benchmark's gunicorn ran (its saves are readable only with its keys).
+    os.environ.update(PRODUCTION_ENV)
     os.environ.update(CELERY_BROKER_URL=broker, CDM_WEBHOOKS_RELAY_ON_COMMIT="task", CDM_WEBHOOKS_ALLOW_PRIVATE="1")
     run_dir = Path(tempfile.mkdtemp(prefix="cdm-bench-hooks-"))
     subprocess.run(["redis-server", "--bind", "127.0.0.1", "--port", str(args.redis_port), "--daemonize", "yes",

@@ -127,6 +127,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0,
                                            help_text=_("Attempts since it was queued or replayed."))
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Handed to the broker until then: a relay running meanwhile does not queue it again (a lost message is
+    # queued again once this passes).
+    queued_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_response_code = models.PositiveIntegerField(_("last response code"), null=True, blank=True)
     last_duration_ms = models.PositiveIntegerField(_("last duration (ms)"), null=True, blank=True)

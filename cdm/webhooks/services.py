@@ -38,6 +38,7 @@ JITTER = 0.1
 PAUSE_AFTER = datetime.timedelta(days=1)
 # A claimed delivery is not picked up again for this long (its task may still be running).
 CLAIM_LEASE = datetime.timedelta(minutes=2)
+QUEUE_LEASE = datetime.timedelta(minutes=5)
 MAX_RETRY_AFTER = datetime.timedelta(hours=24)
 PREVIOUS_SECRET_VALID = datetime.timedelta(hours=24)
 DUE = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
@@ -98,10 +99,15 @@ def webhooks_relay(*, by, limit: int = 500) -> list[int]:
 
 
 def deliveries_due(*, now=None, limit: int = 1000) -> list[int]:
+    """The deliveries due and not queued already, marked queued for QUEUE_LEASE: the relay runs every minute
+    and on every commit, and must not hand the broker the same deliveries again while the workers catch up."""
     now = now or timezone.now()
-    return list(WebhookDelivery.objects.filter(
-        status__in=DUE, next_attempt_at__lte=now, endpoint__status=WebhookEndpoint.Status.ACTIVE)
-        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    with transaction.atomic():
+        ids = list(WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            Q(queued_until__isnull=True) | Q(queued_until__lt=now), status__in=DUE, next_attempt_at__lte=now,
+            endpoint__status=WebhookEndpoint.Status.ACTIVE).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+        WebhookDelivery.objects.filter(pk__in=ids).update(queued_until=now + QUEUE_LEASE)
+    return ids
 
 
 # --- one attempt ------------------------------------------------------------------------------------
@@ -174,8 +180,9 @@ def _record(delivery: WebhookDelivery, response: http.Response) -> None:
             else:
                 delivery.status, delivery.next_attempt_at = S.FAILED, now + delay
             WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+        delivery.queued_until = None  # the next attempt (a retry) may be queued when it is due
         delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_attempt_at",
-                                     "last_response_code", "last_duration_ms", "last_error"])
+                                     "last_response_code", "last_duration_ms", "last_error", "queued_until"])
     if delivery.status in (S.FAILED, S.DEAD):
         endpoints_pause_failing()
 
@@ -270,7 +277,7 @@ def webhook_endpoint_resume(*, endpoint: WebhookEndpoint, by) -> int:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(status=WebhookEndpoint.Status.ACTIVE, status_reason="",
                                                           failing_since=None)
     return WebhookDelivery.objects.filter(endpoint_id=endpoint.pk, status__in=DUE).update(
-        next_attempt_at=timezone.now())
+        next_attempt_at=timezone.now(), queued_until=None)
 
 
 @use_case
@@ -296,7 +303,8 @@ def webhook_deliveries_replay(*, since, by, endpoints=None) -> int:
                                         last_attempt_at__gte=since)
     if endpoints is not None:
         qs = qs.filter(endpoint__in=endpoints)
-    count = qs.update(status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    count = qs.update(status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(),
+                      queued_until=None)
     if count:
         from cdm.webhooks.outbox import relay_on_commit
 

@@ -439,3 +439,17 @@ def test_the_demo_has_one_disabled_webhook_endpoint(settings):
     webhook_demo_ensure()
     (endpoint,) = WebhookEndpoint.objects.all()
     assert endpoint.status == "disabled" and "Demo" in endpoint.name
+
+
+@pytest.mark.django_db
+def test_a_relay_does_not_queue_again_what_is_queued_already(customer):
+    """The relay runs on every commit and every minute: while the workers catch up, a delivery handed to the
+    broker is not handed again (a backlog does not multiply); once its lease passes, a lost one is."""
+    endpoint_new("https://hooks.example.com/cdm")
+    customer_services.customer_update(customer=customer, by=SYSTEM, version=customer.version, city="Leeds")
+    services.webhooks_relay(by=SYSTEM)
+    first = services.deliveries_due()
+    assert len(first) == 1
+    assert services.deliveries_due() == []  # queued: not again
+    later = timezone.now() + services.QUEUE_LEASE + datetime.timedelta(seconds=1)
+    assert services.deliveries_due(now=later) == first  # the message was lost: queued again
