@@ -60,3 +60,27 @@ def api_demo_ensure() -> list[tuple[DemoIntegration, str]]:
                                       default_team=teams[spec.team] if spec.team else None)
         issued.append((spec, raw))
     return issued
+
+
+# Which system wins per field group in the demo: the CRM owns contact data, the shop identity; the old CRM's
+# files never overwrite what a newer system set. Edits in CDM keep the default (50).
+DEMO_SOURCE_SYSTEMS = (
+    ("crm", "CRM sync", {"contact": 80, "identity": 60}),
+    ("shop", "Web shop", {"contact": 40, "identity": 70, "products": 90}),
+    ("legacy-crm", "Old CRM (files)", {"contact": 10, "identity": 10}),
+)
+
+
+def sync_demo_ensure(log=None) -> int:
+    """The demo's source systems and their priorities (admin: Source systems), once; how many were added."""
+    from customers import services
+    from customers.models import SourceSystem
+
+    added = 0
+    for system, name, priorities in DEMO_SOURCE_SYSTEMS:
+        if not SourceSystem.objects.filter(system=system).exists():
+            services.catalog_save(instance=SourceSystem(system=system, name=name, priorities=priorities), by=SYSTEM)
+            added += 1
+    if added and log:
+        log(f"Source systems for the two-way sync rules: {added} (see the admin's Source systems).")
+    return added

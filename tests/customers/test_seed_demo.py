@@ -372,3 +372,14 @@ def test_worker_processes_seed_in_parallel_and_idempotently():
     assert Activity.objects.count() == first.rows["activities"] + again.rows["activities"]
     assert all(customer_number_is_valid(n) for n in Customer.objects.values_list("customer_number", flat=True))
     assert Customer.history.filter(history_change_reason=demo.MOVED_REASON).count() == first.moved + again.moved >= 6
+
+
+def test_the_demo_has_source_systems_with_priorities(db):
+    from customers.models import SourceSystem
+
+    _command("--customers", "0")
+    assert SourceSystem.objects.get(system="crm").priority("contact") == 80
+    assert SourceSystem.objects.get(system="legacy-crm").priority("contact") < SourceSystem.objects.get(
+        system="shop").priority("contact")
+    _command("--customers", "0")  # again: nothing added twice
+    assert SourceSystem.objects.count() == 3

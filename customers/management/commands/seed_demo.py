@@ -77,6 +77,9 @@ class Command(BaseCommand):
         from customers.demo.webhooks import webhook_demo_ensure
 
         webhook_demo_ensure(log=out)
+        from customers.demo.api import sync_demo_ensure
+
+        sync_demo_ensure(log=out)
         if result.users_skipped:
             out(self.style.WARNING(
                 "DEBUG is off: demo users are never created with DEBUG off (their password is public). "
