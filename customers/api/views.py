@@ -22,6 +22,7 @@ from cdm.api.errors import ApiError, django_errors, drf_errors
 from cdm.api.fields import comparable_time
 from cdm.api.models import ApiToken
 from cdm.api.views import ApiView, ApiViewSet
+from cdm.errors import NotFound
 from cdm.models import Team
 from cdm.webhooks import origin
 from customers import selectors, services
@@ -248,7 +249,7 @@ class MergeUndoView(ApiView):
         payload = UndoRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if not request.user.has_perm(MERGE_PERM):  # the merges exist for stewards only
-            raise ApiError(_("Not found."), code="not_found", status_code=404)
+            raise NotFound()
         merge = get_object_or_404(Merge, pk=pk)
         services.merge_undo(merge=merge, by=request.user, reason=payload.validated_data.get("reason", ""))
         return Response(_merge_data(merge))
@@ -265,12 +266,9 @@ class CustomerUpsertView(ApiView):
     @extend_schema(summary="Read a customer by another system's id", responses={200: CustomerSerializer,
                                                                                404: ERRORS})
     def get(self, request, system, external_id):
-        link = ExternalIdentity.objects.filter(system=system.lower(), external_id=external_id).first()
-        customer = selectors.customer_resolve_merged(user=request.user, customer=link.customer) if link else None
-        if link is not None and link.customer.status != Customer.Status.MERGED:
-            customer = link.customer
-        if customer is None or not Customer.objects.restrict(request.user, "view").filter(pk=customer.pk).exists():
-            raise ApiError(_("Not found."), code="not_found", status_code=404)
+        customer = selectors.customer_by_external_id(system=system, external_id=external_id, user=request.user)
+        if customer is None:
+            raise NotFound()
         if not_modified(request, customer.version):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(customer.version)})
         return _shown(request, customer)
@@ -281,9 +279,10 @@ class CustomerUpsertView(ApiView):
                        description="Several likely existing customers: refuse (409, the default) or create.")],
                    responses=UPSERT_RESPONSES)
     def put(self, request, system, external_id):
-        link = ExternalIdentity.objects.filter(system=system.lower(), external_id=external_id).first()
-        if link is not None and not Customer.objects.restrict(request.user, "view").filter(pk=link.customer_id).exists():
-            raise ApiError(_("Not found."), code="not_found", status_code=404)  # whatever the body says
+        linked = ExternalIdentity.objects.filter(system=system.lower(), external_id=external_id).exists()
+        if linked and selectors.customer_by_external_id(system=system, external_id=external_id,
+                                                        user=request.user) is None:
+            raise NotFound()  # linked to a customer outside the caller's rights, whatever the body says
         body = dict(request.data) if isinstance(request.data, dict) else request.data
         source_at = _source_at(body.pop("source_updated_at", None)) if isinstance(body, dict) else None
         # Partial: a body updating a known customer names only what changed; a new one needs a family name
@@ -319,9 +318,9 @@ def upsert_one(request, system: str, external_id: str, fields: dict, *, on_ambig
     team = _team_for_new(request, fields.pop("team", None))
     version = None
     if if_match and request.headers.get("If-Match"):
-        linked = ExternalIdentity.objects.filter(system=system.lower(), external_id=external_id).first()
+        linked = selectors.customer_by_external_id(system=system, external_id=external_id)
         if linked is not None:
-            version = version_from_if_match(request, linked.customer.version)
+            version = version_from_if_match(request, linked.version)
     try:
         with origin(system):  # the data comes from the system the URL names: no echo to it
             return services.customer_upsert(by=request.user, system=system, external_id=external_id, fields=fields,

@@ -22,7 +22,8 @@ from cdm.webhooks import origin
 from customers import services
 from customers.services.sync import Stamp, skipped_changes_record, sync_filter
 from customers.imports.mapping import FIELD_SYNONYMS, Mapping
-from customers.models import Customer, ExternalIdentity
+from customers.models import Customer
+from customers.selectors.customers import customer_by_external_id
 from customers.normalize import normalize_customer_data, normalize_text
 
 # Without one of these besides the family name, a row cannot be told apart from other people.
@@ -103,11 +104,8 @@ def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: st
         return "rejected"
     fields = {f: raw[f] for f in raw if f in data}  # the services normalise again, from what the file said
     stamp = Stamp.of(source)
-    link = ExternalIdentity.objects.filter(system=source, external_id=external_id).select_related("customer").first()
-    if link is not None:
-        customer = link.customer
-        while customer.status == Customer.Status.MERGED and customer.merged_into_id:
-            customer = customer.merged_into
+    customer = customer_by_external_id(system=source, external_id=external_id)
+    if customer is not None:
         stored = {f: getattr(customer, f) for f in data if hasattr(customer, f)}
         # The two-way sync rules: a field another system of higher priority set keeps its value (recorded).
         changes, skipped = sync_filter(customer, {f: fields[f] for f in fields if stored.get(f) != data.get(f)}, stamp)

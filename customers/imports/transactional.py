@@ -19,7 +19,8 @@ from cdm.use_cases import use_case
 from customers import services
 from customers.activity_schemas import SCHEMAS
 from customers.imports.mapping import CUSTOMER_ID, PROPERTY
-from customers.models import Activity, Customer, ExternalIdentity, Order
+from customers.models import Activity, Customer, Order
+from customers.selectors.customers import customer_by_external_id
 from customers.normalize import normalize_text
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d.%m.%Y %H:%M", "%Y/%m/%d")
@@ -47,13 +48,10 @@ def _customer(values: dict, columns: dict[str, str], source: str) -> Customer:
     external_id = normalize_text(values.get(columns[CUSTOMER_ID], ""))
     if not external_id:
         raise ValidationError({CUSTOMER_ID: _("No customer id.")})
-    link = ExternalIdentity.objects.filter(system=source, external_id=external_id).select_related("customer").first()
-    if link is None:
+    customer = customer_by_external_id(system=source, external_id=external_id)
+    if customer is None:
         raise ValidationError({CUSTOMER_ID: _("No customer has the id %(id)s in %(source)s: import the customers "
                                               "first.") % {"id": external_id, "source": source}})
-    customer = link.customer
-    while customer.status == Customer.Status.MERGED and customer.merged_into_id:
-        customer = customer.merged_into
     return customer
 
 

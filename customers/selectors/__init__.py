@@ -7,6 +7,7 @@ from customers.selectors.customers import (  # noqa: F401
     customer_get,
     customer_list,
     customer_resolve,
+    customer_by_external_id,
     customer_resolve_merged,
     customer_stats,
     customer_version_get,

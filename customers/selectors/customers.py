@@ -110,6 +110,25 @@ def customer_resolve_merged(*, user, customer: Customer, max_hops: int = 10) -> 
 
 
 
+def customer_by_external_id(*, system: str, external_id: str, user=None, lock: bool = False) -> Customer | None:
+    """The live customer `system` knows as `external_id`: a merged record's id leads to its survivor (following
+    merges of merges). With `user`, only within their view rights (None outside them); `lock`: the row locked."""
+    from customers.models import ExternalIdentity
+
+    link = (ExternalIdentity.objects.filter(system=(system or "").lower(), external_id=external_id)
+            .select_related("customer").first())
+    if link is None:
+        return None
+    customer, seen = link.customer, set()
+    while customer.status == Customer.Status.MERGED and customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    rows = Customer.objects.restrict(user, "view") if user is not None else Customer.objects.all()
+    if lock:
+        rows = rows.select_for_update()
+    return rows.filter(pk=customer.pk).first()
+
+
 def customer_resolve(*, user, value: str) -> Customer | None:
     """The live customer a customer number, e-mail or phone names, within `user`'s rights: a merged
     record's number, e-mail or phone leads to its survivor (following merges of merges); None if none."""

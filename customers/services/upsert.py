@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from cdm.errors import NotFound
 from cdm.use_cases import use_case
 from customers.models import Customer, ExternalIdentity
+from customers.selectors.customers import customer_by_external_id
 from customers.normalize import normalize_customer_data, normalize_text
 from customers.services.customers import customer_create, customer_update, external_identity_record
 from customers.services.sync import Stamp, skipped_changes_record, sync_filter
@@ -67,19 +68,6 @@ def _check_key(system: str, external_id: str) -> tuple[str, str]:
     return system, external_id
 
 
-def _linked_customer(system: str, external_id: str) -> Customer | None:
-    link = ExternalIdentity.objects.filter(system=system, external_id=external_id).select_related("customer").first()
-    if link is None:
-        return None
-    customer, seen = link.customer, set()
-    while customer.status == Customer.Status.MERGED and customer.merged_into_id and customer.pk not in seen:
-        seen.add(customer.pk)
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    # Locked: without If-Match the change applies to the version read here, so two integrations changing one
-    # customer at once queue up instead of one getting a conflict it never asked to check.
-    return Customer.objects.select_for_update().get(pk=customer.pk)
-
-
 def _changes(customer: Customer, fields: dict) -> dict:
     """The fields of `fields` whose normalised value differs from the stored one."""
     data = normalize_customer_data(fields)
@@ -93,7 +81,9 @@ def _upsert(*, by, system: str, external_id: str, fields: dict, team, version: i
     from customers.identity.realtime import check
 
     reason = reason or _("Upsert from %(system)s") % {"system": system}
-    customer = _linked_customer(system, external_id)
+    # Locked: without If-Match the change applies to the version read here, so two integrations changing one
+    # customer at once queue up instead of one getting a conflict it never asked to check.
+    customer = customer_by_external_id(system=system, external_id=external_id, lock=True)
     outcome = "updated"
     if customer is None:
         found = check(user=by, values=fields, limit=20, min_probability=MATCH_THRESHOLD)

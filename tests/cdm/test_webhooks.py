@@ -17,7 +17,7 @@ from cdm.access import ADMIN, MARKETING, SYSTEM
 from cdm.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from cdm.webhooks import origin, outbox_record, services, signing
 from customers import services as customer_services
-from tests.cdm.webhook_receiver import serve
+from tests.cdm.webhook_receiver import relay_by_hand, serve  # noqa: F401 (relay_by_hand: autouse)
 from tests.factories import CustomerFactory, UserFactory
 
 ALL_CUSTOMER_EVENTS = ["customer.created", "customer.updated", "customer.merged", "customer.unmerged",
@@ -32,20 +32,6 @@ def receiver():
         state.hold.set()
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _relay_by_hand(settings):
-    # In this process even where CI configures a broker and a worker: the worker reads another database.
-    from cdm.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    # The tests run the relay themselves (eager tasks, in this thread); one test turns the on-commit relay on.
-    settings.CDM_WEBHOOKS_RELAY_ON_COMMIT = "off"
-    settings.CDM_WEBHOOKS_ALLOW_PRIVATE = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 def endpoint_new(url, *, events=ALL_CUSTOMER_EVENTS, **kwargs) -> tuple[WebhookEndpoint, str]:

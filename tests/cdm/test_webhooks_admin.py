@@ -18,21 +18,10 @@ from tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
+from tests.cdm.webhook_receiver import relay_by_hand  # noqa: F401 (autouse: deliveries run here, by hand)
+
 ADD = reverse("admin:cdm_webhookendpoint_add")
 CHANGELIST = reverse("admin:cdm_webhookendpoint_changelist")
-
-
-@pytest.fixture(autouse=True)
-def _relay_by_hand(settings):
-    # In this process even where CI configures a broker and a worker: the worker reads another database.
-    from cdm.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    settings.CDM_WEBHOOKS_RELAY_ON_COMMIT = "off"
-    settings.CDM_WEBHOOKS_ALLOW_PRIVATE = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 def form(**overrides):

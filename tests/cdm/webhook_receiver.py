@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 @dataclass
 class Received:
@@ -51,3 +53,17 @@ def serve():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, state
+
+
+@pytest.fixture(autouse=True)
+def relay_by_hand(settings):
+    """The webhook tests run the relay themselves, in this process (eager tasks), even where CI configures a
+    broker and a worker; the on-commit relay is off unless a test turns it on."""
+    from cdm.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CDM_WEBHOOKS_RELAY_ON_COMMIT = "off"
+    settings.CDM_WEBHOOKS_ALLOW_PRIVATE = True
+    yield
+    app.conf.task_always_eager = eager
