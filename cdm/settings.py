@@ -272,6 +272,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # The largest file a steward may upload to the import (bytes).
 CDM_IMPORT_MAX_BYTES = env_int("CDM_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# Processes that check and normalise a large customer file's next batches while the importer writes the current
+# one (customers.imports.bulk); 0 or 1: the importer does it itself.
+CDM_IMPORT_WORKERS = env_int("CDM_IMPORT_WORKERS", min(os.cpu_count() or 1, 4), minimum=0)
 # Customers with no activity, order, request or edit for this many days are archived (3 years).
 CDM_ARCHIVE_AFTER_DAYS = int(os.environ.get("CDM_ARCHIVE_AFTER_DAYS", str(3 * 365)))
 # Keyed hash for exact lookups of encrypted values (national ID); its own key, never SECRET_KEY.

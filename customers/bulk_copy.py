@@ -86,15 +86,17 @@ def _encrypter(f, empty_ciphertexts: dict):
 class CopyWriter:
     """Writes batches of `tables` with binary COPY ... FROM STDIN on one PostgreSQL connection.
 
-    history_reason: the change reason of the history rows (their user is none).
+    history_reason, history_user_id: the change reason and the user of the history rows (none by default).
     synchronous_commit: False for data that can be regenerated (demo data): the batch's commit
     then does not wait for the WAL flush.
     """
 
-    def __init__(self, tables, *, history_reason: str = "", synchronous_commit: bool = True, conn=None):
+    def __init__(self, tables, *, history_reason: str = "", synchronous_commit: bool = True, conn=None,
+                 history_user_id: int | None = None):
         self.tables = tuple(tables)
         self.connection = conn or connection
         self.history_reason = history_reason
+        self.history_user_id = history_user_id
         self.synchronous_commit = synchronous_commit
         self.plans = {table.key: self._plan(table) for table in self.tables}
         self.sequences: dict[str, str] = {}
@@ -142,7 +144,7 @@ class CopyWriter:
             elif f.attname == "history_change_reason":
                 picks.append(("const", self.history_reason))
             elif f.attname == "history_user_id":
-                picks.append(("const", None))
+                picks.append(("const", self.history_user_id))
             else:
                 picks.append(("const", f.get_db_prep_save(f.get_default(), self.connection)))
         return {"table": history._meta.db_table, "columns": columns, "picks": picks}

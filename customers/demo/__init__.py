@@ -35,7 +35,6 @@ Where each part lives:
     tables.py                  the tables a batch fills (in write order) and the Batch
     generator_customers.py     Generator: people, planted duplicates, normalisation, customer rows
     generator_transactions.py  its other half: holdings, orders, activities, requests, feedback, notes
-    customer_numbers.py        fresh customer numbers for a batch
     writers.py                 bulk_create, or binary COPY through customers.bulk_copy (importers reuse that)
     run.py                     seed(): batches, worker processes, moving house
 """
@@ -67,7 +66,7 @@ from customers.demo.constants import (
     demo_password,
     duplicate_source,
 )
-from customers.demo.customer_numbers import customer_numbers
+from customers.services.customers import customer_numbers_new as customer_numbers
 from customers.demo.generator_customers import Generator
 from customers.demo.locales import (
     CA_PROVINCES,

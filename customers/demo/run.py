@@ -23,7 +23,7 @@ from customers.demo.constants import (
     demo_external_id,
     duplicate_source,
 )
-from customers.demo.customer_numbers import customer_numbers
+from customers.services.customers import customer_numbers_new as customer_numbers
 from customers.demo.generator_customers import Generator
 from customers.demo.setup import (
     catalog_ensure,

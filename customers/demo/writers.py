@@ -8,7 +8,7 @@ from simple_history.utils import bulk_create_with_history
 
 from customers.bulk_copy import CopyWriter, has_history
 from customers.demo.constants import HISTORY_REASON
-from customers.demo.customer_numbers import customer_numbers
+from customers.services.customers import customer_numbers_new as customer_numbers
 from customers.demo.tables import TABLES, Batch
 from customers.models import Customer, ServiceRequest
 

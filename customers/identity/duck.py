@@ -8,6 +8,7 @@ the accuracy benchmark (bench/identity_accuracy.py) load the table and call the 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import math
@@ -35,27 +36,38 @@ def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_csv(con, path: str) -> None:
-    types = {c: "VARCHAR" for c in COLUMNS} | {"id": "BIGINT", "team_id": "BIGINT", "date_of_birth": "DATE"}
+def load_csv(con, path: str, table: str = "profiles", extra: dict[str, str] | None = None) -> None:
+    """The CSV file of profiles (COLUMNS, then the `extra` columns: {name: type}) as table `table`."""
+    types = ({c: "VARCHAR" for c in COLUMNS} | {"id": "BIGINT", "team_id": "BIGINT", "date_of_birth": "DATE"}
+             | (extra or {}))
     columns = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
-    texts = ", ".join(f"coalesce({c}, '') AS {c}" if types[c] == "VARCHAR" else c for c in COLUMNS)
-    con.execute(f"CREATE OR REPLACE TABLE profiles AS SELECT {texts} FROM read_csv('{path}', header = true, "
+    texts = ", ".join(f"coalesce({c}, '') AS {c}" if types[c] == "VARCHAR" else c for c in types)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {texts} FROM read_csv('{path}', header = true, "
                 f"columns = {{{columns}}}, nullstr = '\\N', quote = '\"', escape = '\"')")
+
+
+@contextlib.contextmanager
+def _csv_of(rows, extra: dict[str, list] | None = None):
+    """A temporary CSV file of profile dicts (COLUMNS, then the `extra` columns' values row by row), removed after."""
+    extra = extra or {}
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow((*COLUMNS, *extra))
+        for k, row in enumerate(rows):
+            writer.writerow(["\\N" if row.get(c) is None else row.get(c) for c in COLUMNS]
+                            + [values[k] for values in extra.values()])
+        path = f.name
+    try:
+        yield path
+    finally:
+        os.unlink(path)
 
 
 def load_rows(con, rows) -> None:
     """Profiles as dicts (id, team_id, profile fields), through a CSV file: the fast way into DuckDB without
     pandas."""
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(["\\N" if row.get(c) is None else row.get(c) for c in COLUMNS])
-        path = f.name
-    try:
+    with _csv_of(rows) as path:
         load_csv(con, path)
-    finally:
-        os.unlink(path)
 
 
 def block(con, changed: str | None = None) -> dict:
@@ -242,6 +254,49 @@ def scored(con, params: MatchParameters, min_probability: float = KEEP_THRESHOLD
         f"SELECT s.a, s.b, s.a_team, s.b_team, k.w, {', '.join('s.l_' + n for n in names)}, s.s_given, s.s_family "
         f"FROM {source} s JOIN kept_patterns k USING ({columns}) ORDER BY s.a, s.b").fetchall()
     return [(r[0], r[1], r[2], r[3], r[4], dict(zip(names, r[5:5 + len(names)])), r[-2], r[-1]) for r in rows]
+
+
+# --- incoming records (an import): each compared with the customers and the file's earlier rows ---------------
+
+def incoming_prepare(con) -> None:
+    """Let table `profiles` take incoming rows: `ord` is their place in the file (NULL for stored customers); an
+    incoming row is compared with the stored customers and the rows before it."""
+    con.execute("ALTER TABLE profiles ADD COLUMN IF NOT EXISTS ord BIGINT")
+
+
+def incoming_add(con, rows, first_ord: int) -> None:
+    """Incoming rows (dicts: id, team_id, the profile fields) into `profiles`, numbered in file order from
+    `first_ord`; a row with the id of a stored customer (an update) replaces that customer's row."""
+    rows = list(rows)
+    if not rows:
+        return
+    with _csv_of(rows, {"ord": range(first_ord, first_ord + len(rows))}) as path:
+        load_csv(con, path, "arriving", {"ord": "BIGINT"})
+    con.execute("DELETE FROM profiles WHERE id IN (SELECT id FROM arriving)")
+    con.execute(f"INSERT INTO profiles ({', '.join(COLUMNS)}, ord) SELECT {', '.join(COLUMNS)}, ord FROM arriving")
+
+
+def incoming_forget(con, first_ord: int) -> None:
+    """Incoming rows from `first_ord` on that were not written after all: out of `profiles`."""
+    con.execute(f"DELETE FROM profiles WHERE ord >= {int(first_ord)}")
+
+
+def block_incoming(con, first_ord: int, *, per_key: int, max_candidates: int) -> int:
+    """Pairs (a incoming, b) into table `pairs`: for each incoming row from `first_ord` on, the stored customers
+    and earlier incoming rows sharing a blocking key with it, at most `per_key` per key and `max_candidates` in
+    all, the strongest keys first: the real-time check's candidates (realtime._candidates), for many rows at
+    once. Returns the pairs."""
+    arms = []
+    for rank, (mine, theirs) in enumerate(BLOCKING_RULES):
+        arms.append(
+            f"SELECT a, b, {rank} AS r FROM (SELECT i.id AS a, p.id AS b, row_number() OVER (PARTITION BY i.id "
+            f"ORDER BY p.id) AS n FROM incoming i JOIN profiles p ON p.{theirs} = i.{mine} "
+            f"WHERE i.{mine} <> '' AND p.id <> i.id AND (p.ord IS NULL OR p.ord < i.ord)) WHERE n <= {int(per_key)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM profiles WHERE ord >= {int(first_ord)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT a, b FROM (SELECT a, b, min(r) AS r FROM ("
+                + " UNION ALL ".join(arms) + ") GROUP BY a, b) "
+                f"QUALIFY row_number() OVER (PARTITION BY a ORDER BY r, b) <= {int(max_candidates)}")
+    return con.execute("SELECT count(*) FROM pairs").fetchone()[0]
 
 
 __all__ = ["DIFFERENT", "block", "connect", "load_csv", "load_rows", "patterns", "random_pair_patterns", "scored"]

@@ -46,12 +46,18 @@ _SHARED_LOCAL_PARTS = frozenset({"info", "contact", "admin", "office", "mail", "
                                  "noreply", "no-reply", "test", "none", "na"})
 
 
-def fold(value) -> str:
-    """ASCII, lower case, letters and single spaces only; hyphens and apostrophes become spaces."""
-    text = anyascii(str(value or "")).lower().replace("-", " ").replace("'", "")
+@lru_cache(maxsize=200_000)
+def _fold(text: str) -> str:
+    text = anyascii(text).lower().replace("-", " ").replace("'", "")
     return _SPACES.sub(" ", _NOT_LETTERS.sub(" ", text)).strip()
 
 
+def fold(value) -> str:
+    """ASCII, lower case, letters and single spaces only; hyphens and apostrophes become spaces."""
+    return _fold(str(value or ""))
+
+
+@lru_cache(maxsize=200_000)
 def fold_name(value) -> str:
     return " ".join(w for w in fold(value).split() if w not in _TITLES)
 

@@ -174,9 +174,18 @@ _SCORED = ("score", "weight", "levels", "reasons", "cross_team", "scored_at")
 def _write_postgres(candidates: list, touched: set[int] | None) -> tuple[int, int, int]:
     """The same as _write_orm in three statements: the pairs COPYed into a temporary table, open candidates no
     longer found deleted, the rest upserted (a decided pair is left as it is)."""
+    return candidates_upsert(candidates, withdraw=True, touched=touched)
+
+
+def candidates_upsert(candidates: list, *, withdraw: bool = False, touched: set[int] | None = None,
+                      origin: str = DuplicateCandidate.Origin.SCAN) -> tuple[int, int, int]:
+    """Many candidate pairs at once on PostgreSQL (the scan; an import's batch, `origin` "import"): new pairs
+    inserted, open ones rescored, decided ones left alone; with `withdraw`, open pairs (of the `touched`
+    customers, or all) not among them deleted. (created, updated, withdrawn)."""
     import json
 
     table = DuplicateCandidate._meta.db_table
+    withdrawn = 0
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS scan_found")  # a scan earlier in the same transaction (tests)
         cursor.execute("CREATE TEMPORARY TABLE scan_found (a bigint, b bigint, score double precision, "
@@ -190,17 +199,19 @@ def _write_postgres(candidates: list, touched: set[int] | None) -> tuple[int, in
         scope, params = "", []
         if touched is not None:
             scope, params = " AND (c.customer_a_id = ANY(%s) OR c.customer_b_id = ANY(%s))", [list(touched)] * 2
-        cursor.execute(f"DELETE FROM {table} c WHERE c.status = 'open'{scope} AND NOT EXISTS "
-                       "(SELECT 1 FROM scan_found f WHERE f.a = c.customer_a_id AND f.b = c.customer_b_id)", params)
-        withdrawn = cursor.rowcount
+        if withdraw:
+            cursor.execute(f"DELETE FROM {table} c WHERE c.status = 'open'{scope} AND NOT EXISTS "
+                           "(SELECT 1 FROM scan_found f WHERE f.a = c.customer_a_id AND f.b = c.customer_b_id)",
+                           params)
+            withdrawn = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {table} AS c (customer_a_id, customer_b_id, score, weight, levels, reasons, cluster, "
             "cross_team, origin, status, detected_at, scored_at, note) "
-            "SELECT a, b, score, weight, levels, reasons, a, cross_team, 'scan', 'open', now(), scored_at, '' "
+            "SELECT a, b, score, weight, levels, reasons, a, cross_team, %s, 'open', now(), scored_at, '' "
             "FROM scan_found ON CONFLICT (customer_a_id, customer_b_id) DO UPDATE SET score = EXCLUDED.score, "
             "weight = EXCLUDED.weight, levels = EXCLUDED.levels, reasons = EXCLUDED.reasons, "
             "cross_team = EXCLUDED.cross_team, scored_at = EXCLUDED.scored_at WHERE c.status = 'open' "
-            "RETURNING (xmax = 0)")
+            "RETURNING (xmax = 0)", [str(origin)])
         inserted = [r[0] for r in cursor.fetchall()]
         cursor.execute("DROP TABLE scan_found")
     return sum(inserted), len(inserted) - sum(inserted), withdrawn

@@ -1,11 +1,13 @@
 """Customer data in from files: headers mapped to fields, every row resolved against who we already have.
 
 The core of the browser importer (issue 11) and of `manage.py import_customers`: parsing and mapping here,
-the writes through customers.services, one savepoint per row so a bad row never leaves half a customer.
+the writes a batch at a time (bulk.py: one savepoint per batch, row by row through customers.services when a
+batch fails), so a bad row never leaves half a customer and never stops the rest.
 """
 
 from customers.imports.mapping import FIELD_SYNONYMS, ID_COLUMNS, Mapping, map_headers  # noqa: F401
-from customers.imports.run import ImportReport, RowProblem, customers_import  # noqa: F401
+from customers.imports.run import ImportReport, RowProblem  # noqa: F401
+from customers.imports.bulk import customers_import  # noqa: F401
 from customers.imports.jobs import (  # noqa: F401
     IMPORT_PERM,
     import_allowed,

@@ -34,7 +34,8 @@ from customers.imports.mapping import (
 )
 from customers.imports.parsing import file_parse, spreadsheet_safe
 from customers.services.webhooks import import_finished_record
-from customers.imports.run import ImportReport, customer_import_row_reported, rejection_report
+from customers.imports.bulk import BATCH_SIZE, CustomerBatchImport
+from customers.imports.run import ImportReport, rejection_report
 from customers.imports.transactional import activity_import_row, order_import_row
 from customers.models import (
     Customer,
@@ -50,7 +51,7 @@ from customers.querysets import customer_add_teams
 from customers.services.base import require_perm
 
 IMPORT_PERM = "customers.import_customers"
-CHUNK_SIZE = 100  # rows between two progress saves (and cancel checks)
+CHUNK_SIZE = 100  # rows between two progress saves (and cancel checks); a customer file's: bulk.BATCH_SIZE
 S = ImportJob.Status
 OUTCOMES = ("created", "matched", "updated", "unchanged", "rejected")
 
@@ -164,15 +165,25 @@ def import_job_map(*, job: ImportJob, mapping: dict[str, str], by) -> ImportJob:
     return job
 
 
-def _process(job: ImportJob, rows: list[list], report: ImportReport, by) -> None:
-    """Each row through its row function (its own transaction, or a savepoint inside the dry run's)."""
+def _importer(job: ImportJob, by) -> CustomerBatchImport | None:
+    """The batch importer of a customer file (one per run: it keeps the engine's copy of the profiles)."""
+    if job.kind != ImportJob.Kind.CUSTOMERS:
+        return None
+    return CustomerBatchImport(mapping=mapping_for_customers(job.mapping, job.headers), source=job.source.name,
+                               team=job.team, by=by, resolve=True)
+
+
+def _chunk_size(job: ImportJob) -> int:
+    return BATCH_SIZE if job.kind == ImportJob.Kind.CUSTOMERS else CHUNK_SIZE
+
+
+def _process(job: ImportJob, rows: list[list], report: ImportReport, by, importer=None) -> None:
+    """Customers a batch at a time (customers.imports.bulk: one savepoint per batch, row by row if it fails);
+    orders and activities each row through its row function (its own savepoint)."""
     values_of = lambda row: dict(zip(job.headers, row[1:]))  # noqa: E731
     source = job.source.name
-    if job.kind == ImportJob.Kind.CUSTOMERS:
-        mapping = mapping_for_customers(job.mapping, job.headers)
-        for row in rows:
-            customer_import_row_reported(values=values_of(row), line=row[0], mapping=mapping, source=source,
-                                         team=job.team, resolve=True, by=by, report=report)
+    if importer is not None:
+        importer.batch([(row[0], values_of(row)) for row in rows], report)
         return
     columns = {t: c for c, t in job.mapping.items() if t and t != PROPERTY}
     properties = [c for c, t in job.mapping.items() if t == PROPERTY]
@@ -205,7 +216,9 @@ def _counts(report: ImportReport, into: dict | None = None) -> dict:
 @use_case
 def _import_rolled_back(*, job: ImportJob, by) -> ImportReport:
     report = ImportReport(source=job.source.name)
-    _process(job, job.file.rows, report, by)
+    rows, importer = job.file.rows, _importer(job, by)
+    for start in range(0, len(rows), _chunk_size(job)):
+        _process(job, rows[start:start + _chunk_size(job)], report, by, importer)
     transaction.set_rollback(True)  # nothing of it stays: not a customer, a link, a pair or a history row
     return report
 
@@ -280,16 +293,17 @@ def import_job_run(*, job_id: int, by) -> ImportJob:
     job.started_at = job.started_at or timezone.now()
     ImportJob.objects.filter(pk=job.pk, status=S.QUEUED).update(status=S.RUNNING)
     ImportJob.objects.filter(pk=job.pk).update(started_at=job.started_at)
+    importer, size = _importer(job, actor), _chunk_size(job)
     try:
-        for start in range(job.rows_done, len(rows), CHUNK_SIZE):
+        for start in range(job.rows_done, len(rows), size):
             if ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).get() == S.CANCELLING:
                 _finish(job, S.CANCELLED, _(
                     "Cancelled after %(done)s of %(total)s rows: the rows before stay imported (undo takes back the "
                     "customers it created); the rest were not read.") % {"done": job.rows_done, "total": len(rows)})
                 break
-            chunk = rows[start:start + CHUNK_SIZE]
+            chunk = rows[start:start + size]
             report = ImportReport(source=job.source.name)
-            _process(job, chunk, report, actor)
+            _process(job, chunk, report, actor, importer)
             with transaction.atomic():
                 ImportProblem.objects.bulk_create(_problems(job, report, dry_run=False))
                 _record_created(job, report.created)
@@ -298,6 +312,8 @@ def import_job_run(*, job_id: int, by) -> ImportJob:
                 # Not the status: the steward may have asked to cancel meanwhile.
                 job.save(update_fields=["counts", "rows_done"])
         else:
+            if importer is not None:
+                importer.finish()
             _finish(job, S.FINISHED, "")
     except Exception as exc:
         _finish(job, S.FAILED, _("Stopped by an error after %(done)s rows: %(error)s") % {

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from cdm.services import audit_record
 from cdm.use_cases import use_case
 from cdm.webhooks import origin
 from customers import services
@@ -53,6 +52,12 @@ class ImportReport:
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
 
+    def merge(self, other: ImportReport) -> None:
+        """Add what `other` (a batch's report) found."""
+        self.counts.update(other.counts)
+        self.problems.extend(other.problems[:max(0, MAX_PROBLEMS_KEPT - len(self.problems))])
+        self.created.extend(other.created)
+
     def summary(self) -> str:
         c = self.counts
         return (f"{c['rows']} rows from {self.source}: {c['created']} created, {c['matched']} created and queued "
@@ -83,39 +88,72 @@ def _clean(data: dict, line: int, columns: dict[str, str], report: ImportReport)
     return None
 
 
-@use_case
-def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: str, team, resolve: bool, by,
-                        report: ImportReport) -> str:
-    """One row, in its own transaction: what became of it (created, matched, updated, unchanged, rejected)."""
+@dataclass
+class PreparedRow:
+    """A row checked and normalised, not yet written: its id in the source, what the file said for each field
+    kept, and the normalised values."""
+
+    line: int
+    external_id: str
+    fields: dict
+    data: dict
+    profile: dict | None = None  # its match profile, when the batch importer derived it with the rest
+
+
+def customer_row_prepare(*, values: dict, line: int, mapping: Mapping, report: ImportReport) -> PreparedRow | None:
+    """The row's id and fields, normalised; None when it is rejected (reported). Bad optional values are left
+    out and reported."""
     columns = {f: c for c, f in mapping.fields.items()}
     external_id = normalize_text(values.get(mapping.id_column, ""))
     if not external_id:
         report.add(RowProblem(line, mapping.id_column, _("No id: the row cannot be recognised again."), rejected=True))
-        return "rejected"
+        return None
     raw = {f: normalize_text(values.get(c, "")) for c, f in mapping.fields.items()}
     raw = {f: v for f, v in raw.items() if v}
     data = _clean(raw, line, columns, report)
     if data is None:
-        return "rejected"
+        return None
     if not data.get("family_name") or not any(data.get(f) for f in IDENTIFYING):
         report.add(RowProblem(line, columns.get("family_name", "family_name"), _(
             "No usable identity: a row needs a family name and one of given name, e-mail, phone, birth date."),
             rejected=True, value=str(raw.get("family_name", ""))))
+        return None
+    # The services normalise again, from what the file said.
+    return PreparedRow(line, external_id, {f: raw[f] for f in raw if f in data}, data)
+
+
+def import_changes(customer: Customer, row: PreparedRow, stamp: Stamp, priorities=None) -> dict:
+    """What of `row` may change the stored `customer` under the two-way sync rules (a field another system of
+    higher priority set keeps its value; the skipped change is recorded): {field: what the file said}."""
+    stored = {f: getattr(customer, f) for f in row.data if hasattr(customer, f)}
+    changes, skipped = sync_filter(customer, {f: v for f, v in row.fields.items() if stored.get(f) != row.data.get(f)},
+                                   stamp, priorities)
+    skipped_changes_record(customer, row.fields, skipped, stamp)
+    return changes
+
+
+def import_reason(source: str) -> str:
+    return _("Import from %(source)s") % {"source": source}
+
+
+@use_case
+def customer_import_row(*, values: dict, line: int, mapping: Mapping, source: str, team, resolve: bool, by,
+                        report: ImportReport) -> str:
+    """One row, in its own transaction: what became of it (created, matched, updated, unchanged, rejected)."""
+    row = customer_row_prepare(values=values, line=line, mapping=mapping, report=report)
+    if row is None:
         return "rejected"
-    fields = {f: raw[f] for f in raw if f in data}  # the services normalise again, from what the file said
+    external_id, fields = row.external_id, row.fields
     stamp = Stamp.of(source)
     customer = customer_by_external_id(system=source, external_id=external_id)
     if customer is not None:
-        stored = {f: getattr(customer, f) for f in data if hasattr(customer, f)}
-        # The two-way sync rules: a field another system of higher priority set keeps its value (recorded).
-        changes, skipped = sync_filter(customer, {f: fields[f] for f in fields if stored.get(f) != data.get(f)}, stamp)
-        skipped_changes_record(customer, fields, skipped, stamp)
+        changes = import_changes(customer, row, stamp)
         if not changes:
             return "unchanged"
         services.customer_update(customer=customer, by=by, version=customer.version, stamp=stamp,
-                                 reason=_("Import from %(source)s") % {"source": source}, **changes)
+                                 reason=import_reason(source), **changes)
         return "updated"
-    customer = services.customer_create(by=by, team=team, reason=_("Import from %(source)s") % {"source": source},
+    customer = services.customer_create(by=by, team=team, reason=import_reason(source),
                                         review_origin="import" if resolve else None, stamp=stamp,
                                         source=Customer.Source.IMPORT, **fields)
     services.external_identity_link(customer=customer, system=source, external_id=external_id, by=by)
@@ -148,19 +186,4 @@ def customer_import_row_reported(*, values: dict, line: int, mapping: Mapping, s
     return outcome
 
 
-@use_case(atomic=False)
-def customers_import(*, rows, mapping: Mapping, source: str, team, by, resolve: bool = True) -> ImportReport:
-    """Import `rows` (dicts keyed by the file's columns, e.g. csv.DictReader) from the system `source`."""
-    source = normalize_text(source).lower()
-    if not source:
-        raise ValidationError({"source": _("Name the system the file comes from.")})
-    report = ImportReport(source=source, unused_columns=mapping.unused)
-    for line, values in enumerate(rows, start=2):  # line 1 is the header
-        customer_import_row_reported(values=values, line=line, mapping=mapping, source=source, team=team,
-                                     resolve=resolve, by=by, report=report)
-    audit_record(by=by, action="customer.import", object_type="import", object_id=source,
-                 object_repr=f"import from {source}", reason=report.summary())
-    return report
-
-
-__all__ = ["FIELD_SYNONYMS", "ImportReport", "RowProblem", "customers_import"]
+__all__ = ["FIELD_SYNONYMS", "ImportReport", "RowProblem"]

@@ -23,6 +23,7 @@ from customers.services.customers import (  # noqa: F401
     customer_create_checked,
     customer_number_is_valid,
     customer_number_new,
+    customer_numbers_new,
     customer_restore,
     customer_touch_activity,
     customer_update,

@@ -57,6 +57,28 @@ def customer_number_new() -> str:
     return body + luhn.calc_check_digit(body)
 
 
+def customer_numbers_new(count: int, issued: set[str] | None = None) -> list[str]:
+    """`count` fresh numbers from customer_number_new(), none in `issued` nor in the database (bulk writers:
+    the demo seed, imports). Adds them to `issued`, so one process handing numbers to several workers never
+    gives one twice."""
+    issued = set() if issued is None else issued
+    numbers: list[str] = []
+    while len(numbers) < count:
+        fresh: set[str] = set()
+        while len(fresh) < count - len(numbers):
+            number = customer_number_new()
+            if number not in issued:
+                fresh.add(number)
+        candidates = list(fresh)
+        clash: set[str] = set()
+        for k in range(0, len(candidates), 900):  # SQLite's limit on query parameters
+            clash.update(Customer.objects.filter(customer_number__in=candidates[k:k + 900])
+                         .values_list("customer_number", flat=True))
+        issued.update(fresh)
+        numbers.extend(n for n in candidates if n not in clash)
+    return numbers
+
+
 def customer_conflict(customer: Customer, *, since_version: int | None = None, by=None) -> ConflictError:
     """The conflict of a write based on `since_version`: who saved last, when, and which fields (those `by`
     may see) differ from the version the user loaded, with their value now (`ConflictError.theirs`)."""

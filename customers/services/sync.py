@@ -45,8 +45,9 @@ def field_sources_record(customer: Customer, fields, stamp: Stamp | None) -> Non
     """Mark `fields` of `customer` as set by `stamp` (by default: an edit in CDM, now). Saved with the customer."""
     stamp = stamp or Stamp.of(MANUAL)
     sources = dict(customer.field_sources or {})
+    source = stamp.as_source()
     for name in fields:
-        sources[name] = stamp.as_source()
+        sources[name] = list(source)
     customer.field_sources = sources
 
 
@@ -69,9 +70,16 @@ class _Priorities:
         return found.priority(group) if found else DEFAULT_PRIORITY
 
 
-def sync_filter(customer: Customer, changes: dict, stamp: Stamp) -> tuple[dict, list[Skipped]]:
-    """The changes that may overwrite the stored values, and the skipped ones (not yet recorded)."""
-    priority = _Priorities()
+def sync_priorities() -> _Priorities:
+    """The systems' priorities, each read once when first needed."""
+    return _Priorities()
+
+
+def sync_filter(customer: Customer, changes: dict, stamp: Stamp, priorities: _Priorities | None = None
+                ) -> tuple[dict, list[Skipped]]:
+    """The changes that may overwrite the stored values, and the skipped ones (not yet recorded). `priorities`:
+    a sync_priorities() kept across many customers (an import), so the systems are read once."""
+    priority = priorities or _Priorities()
     accepted, skipped = {}, []
     for name, value in changes.items():
         source = (customer.field_sources or {}).get(name)
@@ -91,6 +99,8 @@ def sync_filter(customer: Customer, changes: dict, stamp: Stamp) -> tuple[dict, 
 
 
 def skipped_changes_record(customer: Customer, changes: dict, skipped: list[Skipped], stamp: Stamp) -> None:
+    if not skipped:
+        return
     SkippedChange.objects.bulk_create([SkippedChange(
         customer=customer, field=s.field, system=stamp.system, source_at=stamp.at, reason=s.reason,
         value="" if s.field in access.SENSITIVE_FIELDS else str(changes.get(s.field, ""))[:2000],

@@ -169,11 +169,11 @@ def test_cancel_stops_at_a_chunk_boundary_and_keeps_what_was_imported(users, nor
     steward = users["steward"]
     rows = "".join(f"R-{i};Ann;Tester{i};ann{i}@example.com;;;;;;GB\n" for i in range(10))
     job = _mapped(steward, north, text=SHOP.splitlines()[0] + "\n" + rows)
-    monkeypatch.setattr(jobs, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 3)  # a customer file's batch
     original = jobs._process
 
-    def cancel_during_second_chunk(job_, chunk, report, by):
-        original(job_, chunk, report, by)
+    def cancel_during_second_chunk(job_, chunk, report, by, importer):
+        original(job_, chunk, report, by, importer)
         if chunk[0][0] == 5:  # the steward presses Cancel while the second chunk runs
             imports.import_job_cancel(job=job_, by=steward)
 
@@ -282,11 +282,20 @@ def test_the_demo_data_holds_one_finished_import_with_rejected_rows(db):
 
 
 def test_a_row_refused_halfway_leaves_no_half_customer_and_the_rest_is_imported(users, north, monkeypatch):
+    """The batch's write fails (the database refuses something), so the batch goes row by row; there K-4's
+    customer is written and then its id link refused: its row's savepoint takes the customer back."""
+    from django.db import IntegrityError
+
     from customers import services
-    from customers.imports import run
+    from customers.imports import bulk, run
 
     steward = users["steward"]
     original = services.external_identity_link
+
+    def refused(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(bulk.CustomerBatchImport, "_write", refused)
 
     def refuse_k4(**kwargs):  # the customer is written, then its id link is refused
         if kwargs["external_id"] == "K-4":
