@@ -108,7 +108,7 @@ def _swapped_sql() -> str:
             f"ELSE jaro_winkler_similarity(a.given, b.given) < {SWAP_SIMILARITY} END")
 
 
-def _pair_columns(pairs: str) -> str:
+def _pair_columns(pairs: str, table: str = "profiles") -> str:
     """a_<field>, b_<field> for each pair, b's names turned round when the two wrote given and family name
     the other way round (compare.swapped_names, tested once per pair)."""
     turned = {"given": "y_family", "family": "y_given", "given_group": "'|' || y_family || '|'", "family_key": "''"}
@@ -118,17 +118,17 @@ def _pair_columns(pairs: str) -> str:
     joined = ", ".join([f"a.{f} AS x_{f}" for f in COMPARED_FIELDS] + [f"b.{f} AS y_{f}" for f in COMPARED_FIELDS])
     return (f"SELECT a, b, a_team, b_team, {', '.join(cols)} FROM (SELECT p.a, p.b, a.team_id AS a_team, "
             f"b.team_id AS b_team, {joined}, {_swapped_sql()} AS swapped FROM {pairs} p "
-            f"JOIN profiles a ON a.id = p.a JOIN profiles b ON b.id = p.b)")
+            f"JOIN {table} a ON a.id = p.a JOIN {table} b ON b.id = p.b)")
 
 
-def _levels_sql(pairs: str, *, settled_only: bool = False) -> str:
+def _levels_sql(pairs: str, *, settled_only: bool = False, table: str = "profiles") -> str:
     """The levels l_<comparison> of the pairs of table `pairs` (a, b), with both teams and the names'
     similarities s_given and s_family; with `settled_only`, the DEFERRED comparisons' first levels alone."""
     levels = ", ".join(
         f"{c.sql(DEFERRED[c.name], UNSETTLED) if settled_only and c.name in DEFERRED else c.sql()} AS l_{c.name}"
         for c in COMPARISONS)
     similarities = ("SELECT *, jaro_winkler_similarity(a_given, b_given) AS jw_given, "
-                    f"jaro_winkler_similarity(a_family, b_family) AS jw_family FROM ({_pair_columns(pairs)})")
+                    f"jaro_winkler_similarity(a_family, b_family) AS jw_family FROM ({_pair_columns(pairs, table)})")
     return (f"SELECT a, b, a_team, b_team, {levels}, jw_given AS s_given, jw_family AS s_family "
             f"FROM ({similarities})")
 
@@ -156,18 +156,18 @@ def _may_be_kept(params: MatchParameters, levels: dict, min_probability: float) 
     return False
 
 
-def _add_levels(con, settled: list[tuple]) -> None:
+def _add_levels(con, settled: list[tuple], table: str = "profiles") -> None:
     """Every level of the blocked pairs whose first-pass levels are one of `settled`, added to pair_levels."""
     if not settled:
         return
     rows = ", ".join("(" + ", ".join(f"'{lv}'" for lv in pattern) + ")" for pattern in settled)
     con.execute(f"CREATE OR REPLACE TEMP TABLE wanted AS SELECT a, b FROM pair_settled "
                 f"JOIN (VALUES {rows}) AS t({_LEVELS}) USING ({_LEVELS})")
-    con.execute(f"INSERT INTO pair_levels {_levels_sql('wanted')}")
+    con.execute(f"INSERT INTO pair_levels {_levels_sql('wanted', table=table)}")
 
 
 def compare(con, params: MatchParameters, *, learn: bool = False, labels=None,
-            min_probability: float = KEEP_THRESHOLD) -> MatchParameters:
+            min_probability: float = KEEP_THRESHOLD, table: str = "profiles") -> MatchParameters:
     """The levels of the blocked pairs that matter into table `pair_levels`, for scored(); returns the
     parameters to score with, learned first from the data (train) with `learn`.
 
@@ -177,17 +177,17 @@ def compare(con, params: MatchParameters, *, learn: bool = False, labels=None,
     pair. Training reads the pairs of EM's sessions alone (model.SESSIONS, which test settled levels only):
     their levels are computed first."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE pair_settled AS SELECT a, b, {_LEVELS} FROM "
-                f"({_levels_sql('pairs', settled_only=True)})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE pair_levels AS {_levels_sql('pairs')} LIMIT 0")
+                f"({_levels_sql('pairs', settled_only=True, table=table)})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pair_levels AS {_levels_sql('pairs', table=table)} LIMIT 0")
     names = [c.name for c in COMPARISONS]
     settled = [dict(zip(names, r)) for r in con.execute(f"SELECT DISTINCT {_LEVELS} FROM pair_settled").fetchall()]
     done = []
     if learn:
         done = [s for s in settled if _in_session(s)]
-        _add_levels(con, [tuple(s.values()) for s in done])
+        _add_levels(con, [tuple(s.values()) for s in done], table)
         params = train(con, params, labels, blocked_pairs=con.execute("SELECT count(*) FROM pairs").fetchone()[0])
     _add_levels(con, [tuple(s.values()) for s in settled
-                      if s not in done and _may_be_kept(params, s, min_probability)])
+                      if s not in done and _may_be_kept(params, s, min_probability)], table)
     return params
 
 
@@ -285,7 +285,7 @@ def block_incoming(con, first_ord: int, *, per_key: int, max_candidates: int) ->
     """Pairs (a incoming, b) into table `pairs`: for each incoming row from `first_ord` on, the stored customers
     and earlier incoming rows sharing a blocking key with it, at most `per_key` per key and `max_candidates` in
     all, the strongest keys first: the real-time check's candidates (realtime._candidates), for many rows at
-    once. Returns the pairs."""
+    once; the profiles they name into `pair_profiles` (compare(table="pair_profiles")). Returns the pairs."""
     arms = []
     for rank, (mine, theirs) in enumerate(BLOCKING_RULES):
         arms.append(
@@ -296,6 +296,9 @@ def block_incoming(con, first_ord: int, *, per_key: int, max_candidates: int) ->
     con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT a, b FROM (SELECT a, b, min(r) AS r FROM ("
                 + " UNION ALL ".join(arms) + ") GROUP BY a, b) "
                 f"QUALIFY row_number() OVER (PARTITION BY a ORDER BY r, b) <= {int(max_candidates)}")
+    # The rows the pairs name, apart: comparing joins them, not the whole table, twice per pass.
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_profiles AS SELECT * FROM profiles WHERE id IN "
+                "(SELECT a FROM pairs UNION SELECT b FROM pairs)")
     return con.execute("SELECT count(*) FROM pairs").fetchone()[0]
 
 

@@ -68,7 +68,7 @@ from customers.services.customers import MATCHED_FIELDS
 from customers.services.sync import Stamp, field_sources_record, sync_priorities
 from customers.services.webhooks import customers_event_record
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 _CUSTOMER_FIELDS = ("customer_number",) + tuple(
     f.attname for f in Customer._meta.concrete_fields if f.attname not in ("id", "customer_number"))
 _PROFILE_COLUMNS = ("customer_id", "version", "features", "refreshed_at", *PROFILE_FIELDS)
@@ -120,7 +120,7 @@ class Matcher:
         self.next_ord += len(rows)
         if not duck.block_incoming(self.con, first, per_key=PER_KEY, max_candidates=MAX_CANDIDATES):
             return {}
-        duck.compare(self.con, self.params, min_probability=MATCH_THRESHOLD)
+        duck.compare(self.con, self.params, min_probability=MATCH_THRESHOLD, table="pair_profiles")
         found: dict[int, list[tuple]] = {}
         for a, b, _a_team, b_team, weight, levels, s_given, s_family in duck.scored(self.con, self.params,
                                                                                    MATCH_THRESHOLD):
