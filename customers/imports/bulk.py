@@ -8,8 +8,8 @@ batch of rows takes the same steps as customer_import_row, with each step done f
 2. the rows whose (source, id) is known update their customer under the two-way sync rules (run.import_changes),
    written with one history row each (services.customer_bulk_update) and a `customer.updated` event each;
 3. the others are new customers: compared with the stored customers and the file's earlier rows by the engine
-   (customers.identity.duck: the real-time check's blocking keys and caps, the same comparisons, weights and
-   threshold), then written with binary COPY on PostgreSQL (customers.bulk_copy; bulk_create elsewhere) with
+   (customers.identity.duck: the real-time check's blocking keys and caps per row, then the batch scan's
+   comparisons, weights, threshold and household rule), then written with binary COPY on PostgreSQL (customers.bulk_copy; bulk_create elsewhere) with
    their history row, their external id, their match profile and a `customer.created` event; a likely match
    becomes a duplicate candidate for the stewards ("matched"), never a merge.
 
@@ -62,9 +62,9 @@ from customers.imports.run import (
     import_reason,
 )
 from customers.models import Customer, DuplicateCandidate, ExternalIdentity, MatchProfile
-from customers.normalize import normalize_customer_data, normalize_text
-from customers.services.base import DERIVED_FIELDS, SENSITIVE_FIELDS, _stored_values
-from customers.services.customers import MATCHED_FIELDS
+from customers.normalize import normalize_text
+from customers.services.base import DERIVED_FIELDS, SENSITIVE_FIELDS
+from customers.services.customers import MATCHED_FIELDS, customer_changes_apply
 from customers.services.sync import Stamp, field_sources_record, sync_priorities
 from customers.services.webhooks import customers_event_record
 
@@ -212,14 +212,12 @@ class CustomerBatchImport:
         stamp = Stamp.of(self.source)
         later, prepared = [], []
         ready = ready or prepare_rows(rows, self.mapping)
-        report.merge(ready.report)
         for line, values, row, profile in ready.rows:
-            report.counts["rows"] += 1
             if row is None:
+                report.counts["rows"] += 1
                 report.counts["rejected"] += 1
             elif row.external_id in self.seen or any(len(str(v)) > _LENGTHS.get(f, 10 ** 9)
                                                      for f, v in row.data.items()):
-                report.counts["rows"] -= 1  # counted by the row path
                 later.append((line, values))
             else:
                 self.seen.add(row.external_id)
@@ -230,12 +228,21 @@ class CustomerBatchImport:
         for row, values in prepared:
             customer = links.get(row.external_id)
             if customer is False:  # merged since: the row path follows the merge
-                report.counts["rows"] -= 1
                 later.append((row.line, values))
-            elif customer is not None:
+                continue
+            report.counts["rows"] += 1
+            if customer is not None:
                 known.append((row, customer))
             else:
                 new.append(row)
+        # The row path reports the rows left to it itself (their left-out values included).
+        deferred = {line for line, _values in later}
+        dropped = [p for p in ready.report.problems if p.line in deferred]
+        if dropped:
+            ready.report.problems = [p for p in ready.report.problems if p.line not in deferred]
+            ready.report.counts["problems"] -= len(dropped)
+            ready.report.counts["left_out"] -= len(dropped)
+        report.merge(ready.report)
         updated = self._update(known, stamp, report)
         self._create(new, updated, stamp, report)
         return later
@@ -272,18 +279,10 @@ class CustomerBatchImport:
         updated = []
         for pk, changes in changes_of.items():
             customer = whole[pk]
-            data = normalize_customer_data(changes, current=_stored_values(customer))
-            changed = {f: v for f, v in data.items() if getattr(customer, f) != v}
+            changed = customer_changes_apply(customer, changes, stamp)
             if not changed:
                 report.counts["unchanged"] += 1
                 continue
-            for name, value in changed.items():
-                setattr(customer, name, value)
-            field_sources_record(customer, [f for f in changed if f not in DERIVED_FIELDS], stamp)
-            if "email" in changed:
-                customer.email_verified_at = None
-            if "phone" in changed:
-                customer.phone_verified_at = None
             fields |= set(changed) | {"field_sources", "email_verified_at", "phone_verified_at"}
             updated.append((customer, changed))
             report.counts["updated"] += 1

@@ -181,6 +181,23 @@ MATCHED_FIELDS = frozenset({"given_name", "family_name", "date_of_birth", "email
                             "postal_code", "city", "address_line1", "address_line2", "country"})
 
 
+def customer_changes_apply(customer: Customer, changes: dict, stamp: Stamp | None) -> dict:
+    """Normalise `changes` against the stored values and set those that differ on `customer` (not saved), with
+    where they came from; a new e-mail or phone is unverified again. Returns {field: new value} of what changed."""
+    data = normalize_customer_data(changes, current=_stored_values(customer))
+    changed = {f: v for f, v in data.items() if getattr(customer, f) != v}
+    for field, value in changed.items():
+        setattr(customer, field, value)
+    if changed:
+        field_sources_record(customer, [f for f in changed if f not in DERIVED_FIELDS], stamp)
+    # A new address or number has not been verified (customers.services.verification).
+    if "email" in changed:
+        customer.email_verified_at = None
+    if "phone" in changed:
+        customer.phone_verified_at = None
+    return changed
+
+
 @use_case
 def customer_update(*, customer: Customer, by, version: int, reason: str = "", stamp: Stamp | None = None,
                     **changes) -> Customer:
@@ -192,18 +209,9 @@ def customer_update(*, customer: Customer, by, version: int, reason: str = "", s
     if current.version != int(version):
         raise customer_conflict(current, since_version=int(version), by=by)
     _check_editable(by, changes, creating=False)
-    data = normalize_customer_data(changes, current=_stored_values(current))
-    changed = {f: v for f, v in data.items() if getattr(current, f) != v}
+    changed = customer_changes_apply(current, changes, stamp)
     if not changed:
         return current
-    for field, value in changed.items():
-        setattr(current, field, value)
-    field_sources_record(current, [f for f in changed if f not in DERIVED_FIELDS], stamp)
-    # A new address or number has not been verified (customers.services.verification).
-    if "email" in changed:
-        current.email_verified_at = None
-    if "phone" in changed:
-        current.phone_verified_at = None
     current.version += 1
     _full_clean(current)
     _save_with_history(current, by=by, reason=reason or _("Updated %(fields)s") % {

@@ -158,3 +158,10 @@ def test_worker_processes_prepare_the_next_batches_and_give_what_the_importer_wo
                                                                            for r in here.rows]
     settings.CDM_IMPORT_WORKERS = 0
     assert all(ready is None for _rows, ready in importer.batches(batches))
+
+
+def test_a_row_left_to_the_row_path_is_reported_once(north):
+    rows = _rows(("E-1", "Grace", "Hopper", "grace@example.com", "", "", "", "", "", "US"),
+                 ("E-1", "Grace", "Hopper", "not-an-email", "", "", "", "", "", "US"))
+    report = _import(rows, north, batch_size=10)
+    assert [(p.line, p.column) for p in report.problems] == [(3, "email")] and report.counts["left_out"] == 1
