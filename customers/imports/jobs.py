@@ -33,7 +33,7 @@ from customers.imports.mapping import (
     mapping_suggest,
 )
 from customers.imports.parsing import file_parse, spreadsheet_safe
-from customers.services.webhooks import import_finished_record
+from customers.services.webhooks import customers_event_record, import_finished_record
 from customers.imports.bulk import BATCH_SIZE, CustomerBatchImport
 from customers.imports.run import ImportReport, rejection_report
 from customers.imports.transactional import activity_import_row, order_import_row
@@ -362,6 +362,7 @@ def import_job_undo(*, job: ImportJob, by) -> dict:
     reason = _("Import %(id)s (%(file)s) undone: created by it and unchanged since") % {"id": job.pk,
                                                                                        "file": job.file_name}
     services.customer_bulk_update(customers=untouched, fields=["status"], by=by, reason=reason)
+    customers_event_record("customer.archived", untouched)
     ids = [c.pk for c in untouched]
     ExternalIdentity.objects.filter(customer_id__in=ids, system=job.source.name).delete()
     DuplicateCandidate.objects.filter(Q(customer_a_id__in=ids) | Q(customer_b_id__in=ids),

@@ -261,6 +261,7 @@ def customer_restore(*, customer: Customer, by, reason: str = "") -> Customer:
     current.status = Customer.Status.ACTIVE
     current.version += 1
     _save_with_history(current, by=by, reason=_("restored") + (f": {reason}" if reason else ""))
+    customer_event_record("customer.updated", current)  # its status is active again
     return current
 
 
@@ -296,6 +297,7 @@ def customer_attribute_set(*, customer: Customer, definition: AttributeDefinitio
     for column in ("value_text", "value_number", "value_boolean", "value_date", "value_list"):
         setattr(attribute, column, typed.get(column, CustomerAttribute._meta.get_field(column).get_default()))
     attribute.save()
+    customer_event_record("customer.updated", customer, data={"attribute": definition.key})
     return attribute
 
 
