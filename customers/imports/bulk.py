@@ -464,6 +464,7 @@ def customers_import(*, rows, mapping: Mapping, source: str, team, by, resolve: 
     numbered = enumerate(rows, start=2)  # line 1 is the header
     for chunk, ready in importer.batches(iter(lambda: list(itertools.islice(numbered, batch_size)), [])):
         importer.batch(chunk, report, ready)
+        report.created.clear()  # kept for a job's undo (jobs.py); here they would only fill the memory
     importer.finish()
     audit_record(by=by, action="customer.import", object_type="import", object_id=source,
                  object_repr=f"import from {source}", reason=report.summary())
