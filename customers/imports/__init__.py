@@ -1,7 +1,7 @@
 """Customer data in from files: headers mapped to fields, every row resolved against who we already have.
 
 The core of the browser importer (issue 11) and of `manage.py import_customers`: parsing and mapping here,
-the writes a batch at a time (bulk.py: one savepoint per batch, row by row through customers.services when a
+the writes a batch at a time (bulk/: one savepoint per batch, row by row through customers.services when a
 batch fails), so a bad row never leaves half a customer and never stops the rest.
 """
 

@@ -1,39 +1,12 @@
-"""Customer rows imported a batch at a time: the same checks and rules as one row at a time, set-based writes.
-
-A file of a million rows cannot go through the one-row services one by one (a few hundred rows a second). Here a
-batch of rows takes the same steps as customer_import_row, with each step done for the whole batch:
-
-1. every row checked and normalised by the same functions (run.customer_row_prepare: a bad optional value left
-   out and reported, a row without id or identity rejected);
-2. the rows whose (source, id) is known update their customer under the two-way sync rules (run.import_changes),
-   written with one history row each (services.customer_bulk_update) and a `customer.updated` event each;
-3. the others are new customers: compared with the stored customers and the file's earlier rows by the engine
-   (customers.identity.duck: the real-time check's blocking keys and caps per row, then the batch scan's
-   comparisons, weights, threshold and household rule), then written with binary COPY on PostgreSQL (customers.bulk_copy; bulk_create elsewhere) with
-   their history row, their external id, their match profile and a `customer.created` event; a likely match
-   becomes a duplicate candidate for the stewards ("matched"), never a merge.
-
-Each batch is one savepoint. If anything in it fails (a value the database refuses, a unique clash with a
-concurrent writer), the savepoint is rolled back and that batch goes row by row through customer_import_row, so
-the bad row is named in the report and the rest are imported. Rows whose id comes twice in the file, or whose
-customer was merged since, go row by row too (the row path follows merges and the earlier row's link).
-
-The engine's copy of the profiles is taken when the import starts: a customer another user creates meanwhile is
-compared with the import's rows by the next scan (their profiles are left unscanned), not here.
-"""
+"""The batch importer and customers_import (see customers.imports.bulk)."""
 
 from __future__ import annotations
 
 import collections
 import itertools
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from types import SimpleNamespace
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -45,19 +18,17 @@ from cdm.use_cases import use_case
 from cdm.webhooks import origin
 from customers import services
 from customers.bulk_copy import CopyWriter, Table
-from customers.identity import duck
 from customers.identity.features import FEATURES_VERSION, PROFILE_FIELDS, profile_of
-from customers.identity.model import MATCH_THRESHOLD, probability_of_weight, reasons
+from customers.identity.model import probability_of_weight, reasons
 from customers.identity.profiles import refresh_profiles
-from customers.identity.realtime import MAX_CANDIDATES, PER_KEY
-from customers.identity.scan import candidates_upsert, export_profiles, recluster
-from customers.identity.store import current_parameters
+from customers.identity.scan import candidates_upsert, recluster
+from customers.imports.bulk.matcher import Matcher
+from customers.imports.bulk.prepare import Prepared, _prepare_in_worker, _workers, prepare_rows
 from customers.imports.mapping import Mapping
 from customers.imports.run import (
     ImportReport,
     PreparedRow,
     customer_import_row_reported,
-    customer_row_prepare,
     import_changes,
     import_reason,
 )
@@ -87,88 +58,6 @@ class _Rows:
 
     def __init__(self):
         self.customers, self.identities, self.profiles = [], [], []
-
-
-class Matcher:
-    """The engine's DuckDB copy of the match profiles for one import: loaded once, the import's rows added as it
-    goes, so each row is compared with the stored customers and with the file's earlier rows."""
-
-    def __init__(self):
-        self.con = duck.connect()
-        fd, path = tempfile.mkstemp(suffix=".csv")
-        os.close(fd)
-        try:
-            export_profiles(path)
-            duck.load_csv(self.con, path)
-        finally:
-            os.unlink(path)
-        duck.incoming_prepare(self.con)
-        self.params = current_parameters()
-        self.next_ord = self.batch_first = 0
-        self.stand_in = 0
-        self.real: dict[int, int] = {}  # stand-in id of a row written -> its customer's id
-
-    def new_id(self) -> int:
-        self.stand_in -= 1
-        return self.stand_in
-
-    def matches(self, rows: list[dict]) -> dict[int, list[tuple]]:
-        """{id of an incoming row: [(other id, other team, weight, levels, given similarity, family similarity)]}
-        for the likely matches of `rows` (dicts: id, team_id and the profile fields), added to the copy."""
-        first = self.batch_first = self.next_ord
-        duck.incoming_add(self.con, rows, first)
-        self.next_ord += len(rows)
-        if not duck.block_incoming(self.con, first, per_key=PER_KEY, max_candidates=MAX_CANDIDATES):
-            return {}
-        duck.compare(self.con, self.params, min_probability=MATCH_THRESHOLD, table="pair_profiles")
-        found: dict[int, list[tuple]] = {}
-        for a, b, _a_team, b_team, weight, levels, s_given, s_family in duck.scored(self.con, self.params,
-                                                                                   MATCH_THRESHOLD):
-            found.setdefault(a, []).append((self.real.get(b, b), b_team, weight, levels, s_given, s_family))
-        return found
-
-    def settle(self, ids: dict[int, int]) -> None:
-        """The batch's rows written: their stand-in ids stand for these customers from now on."""
-        self.real.update(ids)
-
-    def forget(self) -> None:
-        """The batch's rows were not written after all (it went row by row): out of the copy."""
-        duck.incoming_forget(self.con, self.batch_first)
-
-
-@dataclass
-class Prepared:
-    """A batch's rows as (line, values, PreparedRow or None when rejected, match profile), and what was wrong."""
-
-    rows: list
-    report: ImportReport
-
-
-def prepare_rows(rows: list[tuple[int, dict]], mapping: Mapping, *, profiles: bool = False) -> Prepared:
-    """Each row checked and normalised (run.customer_row_prepare), with `profiles` its match profile derived too
-    (else derived later, for the new customers alone): no database, so a worker process can do it while the
-    importer writes the batch before."""
-    report = ImportReport(source="")
-    out = []
-    for line, values in rows:
-        row = customer_row_prepare(values=values, line=line, mapping=mapping, report=report)
-        profile = profile_of(SimpleNamespace(**row.data)) if profiles and row is not None else None
-        out.append((line, values, row, profile))
-    return Prepared(out, report)
-
-
-def _prepare_in_worker(task):
-    rows, mapping = task
-    return prepare_rows(rows, mapping, profiles=True)
-
-
-def _workers() -> int:
-    """Processes that prepare the next batches while this one writes: none inside a daemon (a Celery worker's
-    child may not fork), nor when CDM_IMPORT_WORKERS says 0 or 1."""
-    if multiprocessing.current_process().daemon:
-        return 0
-    count = settings.CDM_IMPORT_WORKERS
-    return count if count > 1 else 0
 
 
 class CustomerBatchImport:
@@ -469,6 +358,3 @@ def customers_import(*, rows, mapping: Mapping, source: str, team, by, resolve: 
     audit_record(by=by, action="customer.import", object_type="import", object_id=source,
                  object_repr=f"import from {source}", reason=report.summary())
     return report
-
-
-__all__ = ["BATCH_SIZE", "CustomerBatchImport", "customers_import"]
